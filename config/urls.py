@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from liaison.api.api import api
+from liaison.core import views as core_views
+
+urlpatterns = [
+    path("", include("liaison.portal.urls")),
+    path("accounts/", include("liaison.accounts.urls")),
+    path("work/", include("liaison.core.work_urls")),
+    path("work/regions/", include("liaison.regions.urls")),
+    path("work/deputies/", include("liaison.deputies.urls")),
+    path("work/stations/", include("liaison.stations.urls")),
+    path("work/admin/", include("liaison.accounts.admin_urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", core_views.healthz, name="healthz"),
+]

@@ -1,0 +1,178 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from liaison.core.models import BaseModel
+
+
+class User(AbstractUser):
+    """A person who logs in. One `name` field fits Chinese names; what the user may do and see comes
+    from their roles, never from is_staff or is_superuser (kept only for Django's internals)."""
+
+    first_name = None
+    last_name = None
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.name or self.username
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name
+
+    def active_roles(self):
+        """The user's roles, cached on the instance for the request."""
+        if not hasattr(self, "_active_roles"):
+            self._active_roles = list(
+                self.roles.filter(is_active=True).select_related("region", "station", "unit", "person")
+            )
+        return self._active_roles
+
+    def has_role(self, *kinds: str) -> bool:
+        return any(role.kind in kinds for role in self.active_roles())
+
+
+class Role(BaseModel):
+    """A role held by a user, scoped to a region subtree, a station, a handling unit or a deputy."""
+
+    class Kind(models.TextChoices):
+        DEPUTY = "deputy", _("deputy")
+        STATION_STAFF = "station_staff", _("station staff")
+        LIAISON_OFFICER = "liaison_officer", _("liaison officer")
+        HANDLING_UNIT = "handling_unit", _("handling unit staff")
+        LEADERSHIP = "leadership", _("leadership")
+        SYSTEM_ADMIN = "system_admin", _("system administrator")
+        SECURITY_ADMIN = "security_admin", _("security administrator")
+        AUDIT_ADMIN = "audit_admin", _("audit administrator")
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="roles")
+    kind = models.CharField(_("role"), max_length=20, choices=Kind.choices, db_index=True)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    station = models.ForeignKey(
+        "stations.Station", verbose_name=_("station"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "regions.HandlingUnit",
+        verbose_name=_("handling unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        "deputies.Person", verbose_name=_("deputy"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    granted_by = models.ForeignKey(
+        User, verbose_name=_("granted by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Which scope field each kind needs; the others stay empty (checked by the constraint below).
+    SCOPE_FIELD = {
+        Kind.DEPUTY: "person",
+        Kind.STATION_STAFF: "station",
+        Kind.LIAISON_OFFICER: "region",
+        Kind.HANDLING_UNIT: "unit",
+        Kind.LEADERSHIP: "region",
+        Kind.SYSTEM_ADMIN: None,
+        Kind.SECURITY_ADMIN: None,
+        Kind.AUDIT_ADMIN: None,
+    }
+    ADMIN_KINDS = (Kind.SYSTEM_ADMIN, Kind.SECURITY_ADMIN, Kind.AUDIT_ADMIN)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["user", "kind"]
+        constraints = [
+            models.CheckConstraint(
+                name="role_scope_matches_kind",
+                condition=(
+                    Q(kind="deputy", person__isnull=False, station__isnull=True, unit__isnull=True, region__isnull=True)
+                    | Q(
+                        kind="station_staff",
+                        station__isnull=False,
+                        person__isnull=True,
+                        unit__isnull=True,
+                        region__isnull=True,
+                    )
+                    | Q(
+                        kind__in=["liaison_officer", "leadership"],
+                        region__isnull=False,
+                        person__isnull=True,
+                        station__isnull=True,
+                        unit__isnull=True,
+                    )
+                    | Q(
+                        kind="handling_unit",
+                        unit__isnull=False,
+                        person__isnull=True,
+                        station__isnull=True,
+                        region__isnull=True,
+                    )
+                    | Q(
+                        kind__in=["system_admin", "security_admin", "audit_admin"],
+                        person__isnull=True,
+                        station__isnull=True,
+                        unit__isnull=True,
+                        region__isnull=True,
+                    )
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.region or self.station or self.unit or self.person
+        return f"{self.get_kind_display()} · {scope}" if scope else str(self.get_kind_display())
+
+
+class SecuritySettings(BaseModel):
+    """The live security settings, one row, edited only by the security administrator."""
+
+    class Profile(models.TextChoices):
+        MLPS3 = "mlps3", _("MLPS level 3 (length, character classes, periodic change)")
+        ASVS = "asvs", _("ASVS (length, common-password list, no forced rotation)")
+
+    profile = models.CharField(_("password profile"), max_length=8, choices=Profile.choices, default=Profile.MLPS3)
+    min_length = models.PositiveSmallIntegerField(_("minimum password length"), default=8)
+    max_age_days = models.PositiveSmallIntegerField(
+        _("password change every (days)"), default=90, help_text=_("MLPS level 3 only; 0 means never.")
+    )
+    lockout_attempts = models.PositiveSmallIntegerField(_("failed log-ins before lockout"), default=5)
+    lockout_window_minutes = models.PositiveSmallIntegerField(_("lockout window (minutes)"), default=15)
+    idle_minutes = models.PositiveSmallIntegerField(_("idle session timeout (minutes)"), default=30)
+    absolute_hours = models.PositiveSmallIntegerField(_("absolute session timeout (hours)"), default=12)
+
+    class Meta:
+        verbose_name = _("security settings")
+        verbose_name_plural = _("security settings")
+
+    def __str__(self) -> str:
+        return str(_("security settings"))
+
+
+class LoginAttempt(models.Model):
+    """Every log-in attempt, for lockout (keyed on account and address) and for the audit."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    username = models.CharField(_("user name"), max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    success = models.BooleanField(_("succeeded"), default=False)
+
+    class Meta:
+        verbose_name = _("log-in attempt")
+        verbose_name_plural = _("log-in attempts")
+        indexes = [models.Index(fields=["username", "ip", "at"])]
