@@ -49,12 +49,16 @@ def make_world() -> World:
     for key in ("pref", "county", "town", "county2", "town2", "other_pref", "other_county", "other_town"):
         w.congresses[key] = congress_create(actor=None, region=w.regions[key])
         w.terms[key] = term_create(actor=None, congress=w.congresses[key], number=7, start_date=start, end_date=end)
-    w.units["county_gov"] = unit_create(actor=None, region=w.regions["county"], name="甲一县人民政府", kind="government")
+    w.units["county_gov"] = unit_create(
+        actor=None, region=w.regions["county"], name="甲一县人民政府", kind="government"
+    )
     w.units["county_edu"] = unit_create(actor=None, region=w.regions["county"], name="甲一县教育局", kind="department")
     w.units["other_edu"] = unit_create(
         actor=None, region=w.regions["other_county"], name="乙一县教育局", kind="department"
     )
-    w.users["officer"] = make_user("officer", name="县联络员", roles=[("liaison_officer", {"region": w.regions["county"]})])
+    w.users["officer"] = make_user(
+        "officer", name="县联络员", roles=[("liaison_officer", {"region": w.regions["county"]})]
+    )
     w.users["pref_officer"] = make_user(
         "pref_officer", name="市联络员", roles=[("liaison_officer", {"region": w.regions["pref"]})]
     )

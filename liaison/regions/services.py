@@ -54,7 +54,9 @@ def region_move(*, actor, region: Region, new_parent: Region | None, reason: str
         node.save(update_fields=["path", "depth", "parent", "updated_at"])
     _repath_dependents(old_path, new_path)
     region.refresh_from_db()
-    audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=region, before=before, after=snapshot(region), reason=reason)
+    audit_record(
+        actor=actor, action=AuditLog.Action.UPDATE, obj=region, before=before, after=snapshot(region), reason=reason
+    )
     return region
 
 
@@ -80,7 +82,9 @@ def region_update(*, actor, region: Region, name: str, code: str, reason: str = 
     before = snapshot(region)
     region.name, region.code = name, code
     region.save(update_fields=["name", "code", "updated_at"])
-    audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=region, before=before, after=snapshot(region), reason=reason)
+    audit_record(
+        actor=actor, action=AuditLog.Action.UPDATE, obj=region, before=before, after=snapshot(region), reason=reason
+    )
     return region
 
 

@@ -1,0 +1,29 @@
+"""Bearer-token authentication for staff calls to the API (`Authorization: Bearer lia_…`). A browser
+session of a logged-in user also counts, so the workspace's own pages can call the API."""
+
+from django.utils import timezone
+from ninja.security import HttpBearer, django_auth
+
+from .models import ApiToken
+
+
+class StaffToken(HttpBearer):
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request, token):
+        if not token:
+            return None
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=ApiToken.hash(token), is_active=True, user__is_active=True)
+            .first()
+        )
+        if row is None or (row.expires_at and row.expires_at <= timezone.now()):
+            return None
+        if row.last_used_at is None or (timezone.now() - row.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row.user
+
+
+staff_auth = [StaffToken(), django_auth]
