@@ -16,6 +16,11 @@ class User(AbstractUser):
     name = models.CharField(_("name"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set when an administrator chose the password; the person changes it at next log-in."),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -24,6 +29,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.name or self.username
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     def get_full_name(self) -> str:
         return self.name
@@ -171,6 +180,9 @@ class LoginAttempt(models.Model):
     username = models.CharField(_("user name"), max_length=150, db_index=True)
     ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
     success = models.BooleanField(_("succeeded"), default=False)
+    cleared = models.BooleanField(
+        _("cleared"), default=False, help_text=_("A failure no longer counted: a later success or an unlock.")
+    )
 
     class Meta:
         verbose_name = _("log-in attempt")

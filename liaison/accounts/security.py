@@ -1,6 +1,7 @@
-"""Security settings, lockout and the second factor: the rules in one place."""
+"""Security settings, lockout, password expiry and the second factor: the rules in one place."""
 
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -23,13 +24,74 @@ def current_settings() -> SecuritySettings:
     return obj
 
 
+def request_settings(request) -> SecuritySettings:
+    """The settings, read once per request (several middlewares need them)."""
+    cfg = getattr(request, "_liaison_security_settings", None)
+    if cfg is None:
+        cfg = current_settings()
+        request._liaison_security_settings = cfg
+    return cfg
+
+
+def _recent_failures(*, username: str, ip: str | None, cfg: SecuritySettings):
+    since = timezone.now() - timedelta(minutes=cfg.lockout_window_minutes)
+    return LoginAttempt.objects.filter(
+        username=username.strip().lower(), ip=ip, success=False, cleared=False, at__gte=since
+    )
+
+
+def locked_until(*, username: str, ip: str | None) -> datetime | None:
+    """When the account is locked from this address: the time the lock ends, else None.
+
+    Locked when the account has had `lockout_attempts` failures from this address within the window
+    (keyed on account and address, so an attacker elsewhere cannot lock the user out everywhere). The
+    lock ends when enough of those failures fall out of the window."""
+    cfg = current_settings()
+    times = list(
+        _recent_failures(username=username, ip=ip, cfg=cfg)
+        .order_by("-at")
+        .values_list("at", flat=True)[: cfg.lockout_attempts]
+    )
+    if len(times) < cfg.lockout_attempts:
+        return None
+    return times[-1] + timedelta(minutes=cfg.lockout_window_minutes)
+
+
 def is_locked_out(*, username: str, ip: str | None) -> bool:
-    """Locked when the account has had `lockout_attempts` failures from this address within the
-    window (keyed on account and address, so one attacker cannot lock a user out everywhere)."""
+    return locked_until(username=username, ip=ip) is not None
+
+
+def minutes_until(moment: datetime) -> int:
+    return max(1, math.ceil((moment - timezone.now()).total_seconds() / 60))
+
+
+def locked_accounts() -> list[dict]:
+    """Accounts locked from some address right now, for the security administrator's page."""
     cfg = current_settings()
     since = timezone.now() - timedelta(minutes=cfg.lockout_window_minutes)
-    failures = LoginAttempt.objects.filter(username=username.lower(), ip=ip, success=False, at__gte=since).count()
-    return failures >= cfg.lockout_attempts
+    from django.db.models import Count, Max
+
+    rows = (
+        LoginAttempt.objects.filter(success=False, cleared=False, at__gte=since)
+        .values("username", "ip")
+        .annotate(failures=Count("id"), last=Max("at"))
+        .filter(failures__gte=cfg.lockout_attempts)
+        .order_by("-last")
+    )
+    return list(rows[:200])
+
+
+def password_expired(user, cfg: SecuritySettings) -> bool:
+    """MLPS level 3 asks for a periodic change; ASVS does not rotate."""
+    if cfg.profile != SecuritySettings.Profile.MLPS3 or not cfg.max_age_days:
+        return False
+    if user.password_changed_at is None:
+        return False  # accounts made before the stamp existed; the next change stamps them
+    return timezone.now() - user.password_changed_at > timedelta(days=cfg.max_age_days)
+
+
+def password_change_required(user, cfg: SecuritySettings) -> bool:
+    return bool(user.must_change_password) or password_expired(user, cfg)
 
 
 def second_factor_required(user) -> bool:
