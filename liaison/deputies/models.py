@@ -34,6 +34,15 @@ class Person(BaseModel):
     address_public = models.BooleanField(_("address is public"), default=False)
     wechat = models.CharField(_("WeChat"), max_length=64, blank=True)
     wechat_public = models.BooleanField(_("WeChat is public"), default=False)
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("managing region"),
+        help_text=_("The region whose liaison office keeps this record, also before the person holds a mandate."),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registered_persons",
+    )
 
     PUBLIC_CONTACT_FIELDS = ("phone", "email", "address", "wechat")
 
@@ -93,7 +102,8 @@ class Delegation(BaseModel):
 
 class Mandate(BaseModel):
     """A person's seat in one congress for one term. `region_path` and `level` copy the congress's
-    region so the directory filters without joins."""
+    region, and `person_name`, `name_pinyin`, `name_initials` copy the person's name, so the public
+    directory filters, searches and orders on this one table (indexes below) without joins."""
 
     class Election(models.TextChoices):
         DIRECT = "direct", _("direct election")
@@ -140,13 +150,20 @@ class Mandate(BaseModel):
     end_date = models.DateField(_("end date"), null=True, blank=True)
     level = models.CharField(_("level"), max_length=12, choices=Level.choices, editable=False)
     region_path = models.CharField(_("region path"), max_length=255, editable=False)
+    person_name = models.CharField(_("name"), max_length=50, default="", editable=False)
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, default="", editable=False)
+    name_initials = models.CharField(_("pinyin initials"), max_length=20, default="", editable=False)
 
     class Meta:
         verbose_name = _("mandate")
         verbose_name_plural = _("mandates")
-        ordering = ["congress", "person__name_pinyin"]
+        ordering = ["name_pinyin", "person_id", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["person", "term"], name="mandate_one_per_person_and_term"),
+            models.UniqueConstraint(
+                fields=["person", "term"],
+                condition=Q(status="serving"),
+                name="mandate_one_serving_per_person_and_term",
+            ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")), name="mandate_dates_in_order"
             ),
@@ -160,6 +177,13 @@ class Mandate(BaseModel):
         indexes = [
             models.Index(fields=["status", "region_path"], name="mandate_dir_region_idx"),
             models.Index(fields=["status", "level", "region_path"], name="mandate_dir_level_idx"),
+            # The directory's order (pinyin, then person, then mandate) served straight from an index,
+            # also for a pinyin prefix search (a range on name_pinyin) and the level filter.
+            models.Index(fields=["status", "name_pinyin", "person_id", "id"], name="mandate_dir_pinyin_idx"),
+            models.Index(
+                fields=["status", "level", "name_pinyin", "person_id", "id"], name="mandate_dir_lvl_pinyin_idx"
+            ),
+            models.Index(fields=["status", "name_initials"], name="mandate_dir_initials_idx"),
         ]
 
     def __str__(self) -> str:
