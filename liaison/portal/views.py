@@ -1,5 +1,21 @@
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from . import selectors
 
 
+@require_GET
 def home(request):
-    return render(request, "base.html", {})
+    """Find your deputies and your station by region; upcoming reception days."""
+    region = selectors.region_choice(request.GET.get("region"))
+    query = (request.GET.get("q") or "").strip()[:50]
+    context = {
+        "region": region,
+        "breadcrumbs": selectors.region_breadcrumbs(region),
+        "children": selectors.region_children(region),
+        "query": query,
+        "search_results": selectors.region_search(query),
+        "receptions": selectors.upcoming_receptions(region=region),
+        "counts": selectors.region_counts(region) if region else None,
+    }
+    return render(request, "portal/home.html", context)
