@@ -175,8 +175,18 @@ class Mandate(BaseModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "region_path"], name="mandate_dir_region_idx"),
-            models.Index(fields=["status", "level", "region_path"], name="mandate_dir_level_idx"),
+            # A region subtree is a prefix of region_path: a range scan on SQLite (byte order), a LIKE
+            # 'prefix%' on PostgreSQL, which needs the pattern operator class (ignored by SQLite).
+            models.Index(
+                fields=["status", "region_path"],
+                opclasses=["varchar_ops", "varchar_pattern_ops"],
+                name="mandate_dir_region_idx",
+            ),
+            models.Index(
+                fields=["status", "level", "region_path"],
+                opclasses=["varchar_ops", "varchar_ops", "varchar_pattern_ops"],
+                name="mandate_dir_level_idx",
+            ),
             # The directory's order (pinyin, then person, then mandate) served straight from an index,
             # also for a pinyin prefix search (a range on name_pinyin) and the level filter.
             models.Index(fields=["status", "name_pinyin", "person_id", "id"], name="mandate_dir_pinyin_idx"),

@@ -15,56 +15,89 @@ def copy_person_names(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('deputies', '0002_initial'),
-        ('regions', '0001_initial'),
+        ("deputies", "0002_initial"),
+        ("regions", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='mandate',
-            options={'ordering': ['name_pinyin', 'person_id', 'id'], 'verbose_name': 'mandate', 'verbose_name_plural': 'mandates'},
+            name="mandate",
+            options={
+                "ordering": ["name_pinyin", "person_id", "id"],
+                "verbose_name": "mandate",
+                "verbose_name_plural": "mandates",
+            },
         ),
         migrations.RemoveConstraint(
-            model_name='mandate',
-            name='mandate_one_per_person_and_term',
+            model_name="mandate",
+            name="mandate_one_per_person_and_term",
         ),
         migrations.AddField(
-            model_name='mandate',
-            name='name_initials',
-            field=models.CharField(default='', editable=False, max_length=20, verbose_name='pinyin initials'),
+            model_name="mandate",
+            name="name_initials",
+            field=models.CharField(default="", editable=False, max_length=20, verbose_name="pinyin initials"),
         ),
         migrations.AddField(
-            model_name='mandate',
-            name='name_pinyin',
-            field=models.CharField(default='', editable=False, max_length=200, verbose_name='name in pinyin'),
+            model_name="mandate",
+            name="name_pinyin",
+            field=models.CharField(default="", editable=False, max_length=200, verbose_name="name in pinyin"),
         ),
         migrations.AddField(
-            model_name='mandate',
-            name='person_name',
-            field=models.CharField(default='', editable=False, max_length=50, verbose_name='name'),
+            model_name="mandate",
+            name="person_name",
+            field=models.CharField(default="", editable=False, max_length=50, verbose_name="name"),
         ),
         migrations.AddField(
-            model_name='person',
-            name='region',
-            field=models.ForeignKey(blank=True, help_text='The region whose liaison office keeps this record, also before the person holds a mandate.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='registered_persons', to='regions.region', verbose_name='managing region'),
+            model_name="person",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The region whose liaison office keeps this record, also before the person holds a mandate.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="registered_persons",
+                to="regions.region",
+                verbose_name="managing region",
+            ),
         ),
         migrations.RunPython(copy_person_names, migrations.RunPython.noop),
         migrations.AddIndex(
+            model_name="mandate",
+            index=models.Index(fields=["status", "name_pinyin", "person_id", "id"], name="mandate_dir_pinyin_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="mandate",
+            index=models.Index(
+                fields=["status", "level", "name_pinyin", "person_id", "id"], name="mandate_dir_lvl_pinyin_idx"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="mandate",
+            index=models.Index(fields=["status", "name_initials"], name="mandate_dir_initials_idx"),
+        ),
+        migrations.RemoveIndex(
             model_name='mandate',
-            index=models.Index(fields=['status', 'name_pinyin', 'person_id', 'id'], name='mandate_dir_pinyin_idx'),
+            name='mandate_dir_region_idx',
+        ),
+        migrations.RemoveIndex(
+            model_name='mandate',
+            name='mandate_dir_level_idx',
         ),
         migrations.AddIndex(
             model_name='mandate',
-            index=models.Index(fields=['status', 'level', 'name_pinyin', 'person_id', 'id'], name='mandate_dir_lvl_pinyin_idx'),
+            index=models.Index(fields=['status', 'region_path'], name='mandate_dir_region_idx', opclasses=['varchar_ops', 'varchar_pattern_ops']),
         ),
         migrations.AddIndex(
             model_name='mandate',
-            index=models.Index(fields=['status', 'name_initials'], name='mandate_dir_initials_idx'),
+            index=models.Index(fields=['status', 'level', 'region_path'], name='mandate_dir_level_idx', opclasses=['varchar_ops', 'varchar_ops', 'varchar_pattern_ops']),
         ),
         migrations.AddConstraint(
-            model_name='mandate',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'serving')), fields=('person', 'term'), name='mandate_one_serving_per_person_and_term'),
+            model_name="mandate",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "serving")),
+                fields=("person", "term"),
+                name="mandate_one_serving_per_person_and_term",
+            ),
         ),
     ]
