@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "rules.apps.AutodiscoverRulesConfig",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "liaison.core",
     "liaison.accounts",
     "liaison.regions",
@@ -181,6 +183,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # Duty slots must be published at least this many days before they take place (000 §2).
 ROSTER_MIN_NOTICE_DAYS = env_int("ROSTER_MIN_NOTICE_DAYS", 7)
 SITE_BASE_URL = env("SITE_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Background work -----------------------------------------------------------------------------
+# Django's tasks API with the database backend: no extra server; `manage.py db_worker` runs them, and
+# several workers may run on several machines.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # --- API ------------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
