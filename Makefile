@@ -57,9 +57,10 @@ format: venv
 
 # Translations: extract, then compile (the .mo files are committed so a fresh machine needs no gettext).
 messages: venv
-	for app in liaison/*/; do [ -d $$app/locale ] && (cd $$app && ../../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete >/dev/null) || true; done
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete -i 'liaison/*' -i '.venv/*'
-	$(BIN)/python manage.py compilemessages --ignore=.venv
+	for app in liaison/*/; do if [ -d $$app/locale ]; then (cd $$app && ../../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/django-admin compilemessages -l zh_Hans); fi; done
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete -i 'liaison/*' -i '.venv/*' -i 'var/*' -i 'bench/*' -i 'tests/*'
+	cd locale && ../$(BIN)/django-admin compilemessages -l zh_Hans
+	$(BIN)/python scripts/check_translations.py
 
 lock:
 	rm -rf /tmp/liaison-lock && $(PY) -m venv /tmp/liaison-lock && /tmp/liaison-lock/bin/pip install -q -r requirements.in
