@@ -16,3 +16,4 @@ api = NinjaAPI(
 @api.get("/", summary="API index", tags=["meta"])
 def index(request):
     return {"name": "Liaison API", "version": "1", "openapi": "/api/openapi.json", "docs": "/api/docs"}
+api.add_router("/stations/", "liaison.stations.api.router")

@@ -12,4 +12,7 @@ urlpatterns = [
     path("deputies/<int:pk>/", deputies.deputy_detail, name="deputy"),
     path("stations/", stations.station_list, name="stations"),
     path("stations/<int:pk>/", stations.station_detail, name="station"),
+    path("stations/<int:pk>/calendar.ics", stations.station_calendar, name="station_calendar"),
+    path("stations/<int:pk>/poster.png", stations.station_poster_png, name="station_poster_png"),
+    path("stations/<int:pk>/poster.svg", stations.station_poster_svg, name="station_poster_svg"),
 ]

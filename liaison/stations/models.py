@@ -43,6 +43,7 @@ class Station(BaseModel):
                 name="station_longitude_range",
             ),
         ]
+        indexes = [models.Index(fields=["kind", "region_path"], name="station_kind_region_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -89,6 +90,8 @@ class StandardEvidence(BaseModel):
     item = models.ForeignKey(StandardItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="evidence")
     file = models.FileField(_("file"), upload_to="evidence/%Y/")
     content_type = models.CharField(_("file type"), max_length=100, blank=True)
+    original_name = models.CharField(_("original file name"), max_length=200, blank=True)
+    size = models.PositiveIntegerField(_("size in bytes"), default=0)
     note = models.CharField(_("note"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         "accounts.User", verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
