@@ -1,17 +1,20 @@
-"""Session timeouts (idle and absolute) and the second-factor gate for staff."""
+"""Session timeouts (idle and absolute) and the gate in front of the workspace and the admin site:
+second factor first, then a required password change."""
 
 import time
 
-from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.http import urlencode
 
-from .security import current_settings, second_factor_required
+from .security import password_change_required, request_settings, second_factor_required
 
 SESSION_STARTED = "liaison_started"
 SESSION_SEEN = "liaison_seen"
+# Set in the fresh session after a timeout, so the log-in page can say why the user is there (the
+# messages framework runs after this middleware, so it cannot be used here).
+SESSION_ENDED_NOTICE = "liaison_session_ended"
 
 
 class SessionTimeoutMiddleware:
@@ -22,13 +25,13 @@ class SessionTimeoutMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = int(time.time())
-            cfg = current_settings()
+            cfg = request_settings(request)
             started = request.session.get(SESSION_STARTED, now)
             seen = request.session.get(SESSION_SEEN, now)
             if now - seen > cfg.idle_minutes * 60 or now - started > cfg.absolute_hours * 3600:
                 logout(request)
-                messages.info(request, _("Your session has ended. Please log in again."))
-                return redirect(f"{reverse('accounts:login')}?next={request.path}")
+                request.session[SESSION_ENDED_NOTICE] = True
+                return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}")
             request.session.setdefault(SESSION_STARTED, started)
             # Write the activity time at most once a minute, not on every request.
             if now - seen >= 60 or SESSION_SEEN not in request.session:
@@ -37,22 +40,23 @@ class SessionTimeoutMiddleware:
 
 
 class SecondFactorMiddleware:
-    """Staff whose roles need a second factor see nothing of the workspace before they pass it."""
+    """Staff whose roles need a second factor see nothing of the workspace or the admin site before
+    they pass it; then anyone whose password must change (set by an administrator, or expired under
+    the MLPS level 3 profile) is sent to the change page."""
 
-    EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz")
+    GATED_PREFIXES = ("/work/", "/admin/")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(self.EXEMPT_PREFIXES)
-            and (request.path.startswith("/work/") or request.path.startswith("/admin/"))
-            and second_factor_required(user)
-            and not user.is_verified()
-        ):
-            return redirect(f"{reverse('accounts:otp')}?next={request.path}")
+        if user is not None and user.is_authenticated and request.path.startswith(self.GATED_PREFIXES):
+            target = None
+            if second_factor_required(user) and not user.is_verified():
+                target = "accounts:otp"
+            elif password_change_required(user, request_settings(request)):
+                target = "accounts:password_change"
+            if target:
+                return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -51,6 +51,28 @@ class User(AbstractUser):
     def has_role(self, *kinds: str) -> bool:
         return any(role.kind in kinds for role in self.active_roles())
 
+    # Permissions come from roles. The flags is_staff/is_superuser grant nothing here: a permission
+    # declared with django-rules (liaison/*/rules.py) is answered by its predicate; a Django model
+    # permission (used only by the Django admin at /admin/) belongs to the system administrator, except
+    # on the records no one edits there (the audit log, second-factor devices, sessions).
+    ADMIN_DENIED_APPS = frozenset({"core", "otp_totp", "otp_static", "otp_email", "sessions", "admin"})
+
+    def has_perm(self, perm, obj=None) -> bool:
+        import rules
+
+        if not self.is_active:
+            return False
+        if rules.perm_exists(perm):
+            return rules.has_perm(perm, self, obj)
+        app_label = perm.split(".", 1)[0]
+        return app_label not in self.ADMIN_DENIED_APPS and self.has_role(Role.Kind.SYSTEM_ADMIN)
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label) -> bool:
+        return self.is_active and app_label not in self.ADMIN_DENIED_APPS and self.has_role(Role.Kind.SYSTEM_ADMIN)
+
 
 class Role(BaseModel):
     """A role held by a user, scoped to a region subtree, a station, a handling unit or a deputy."""

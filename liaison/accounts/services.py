@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core.audit import audit_record, changed, snapshot
-from liaison.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
+from liaison.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from liaison.core.models import AuditLog
 
 from .models import LoginAttempt, Role, SecuritySettings, User
@@ -391,16 +391,67 @@ def security_settings_update(*, actor, reason: str = "", **values) -> SecuritySe
     return cfg
 
 
-__all__ = [
-    "ApplicationError",
-    "account_unlock",
-    "login_attempt_record",
-    "password_change",
-    "role_grant",
-    "role_revoke",
-    "security_settings_update",
-    "user_create",
-    "user_password_reset",
-    "user_set_active",
-    "user_update",
-]
+# --- Second factor (TOTP) -------------------------------------------------------------------------
+class SecondFactorCodeWrong(ValidationFailed):
+    code = "otp_code_wrong"
+    message = _("The code is wrong or has expired. Enter the current code from the app.")
+
+
+def otp_device_pending(*, user: User):
+    """The device being enrolled: an unconfirmed TOTP device, kept while the user scans the code so
+    that reloading the page does not change the secret."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=str(_("Authenticator app")), confirmed=False)
+    return device
+
+
+@transaction.atomic
+def otp_device_confirm(*, user: User, device, token: str):
+    """Confirm the enrolled device with a code from it; it replaces any earlier device."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.select_for_update().filter(pk=device.pk, user=user, confirmed=False).first()
+    if device is None:
+        raise NotFound()
+    if not device.verify_token(token):
+        raise SecondFactorCodeWrong(field="token")
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_record(
+        actor=user,
+        action=AuditLog.Action.SECURITY,
+        obj=user,
+        after={"second_factor": "enrolled", "device": device.pk},
+    )
+    return device
+
+
+@transaction.atomic
+def otp_reset(*, actor, user: User, reason: str = "") -> int:
+    """Remove a user's second-factor devices (a lost phone); they enrol again at next log-in."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _require(actor, "accounts.manage_roles")
+    count, _details = TOTPDevice.objects.filter(user=user).delete()
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.SECURITY,
+        obj=user,
+        before={"second_factor_devices": count},
+        after={"second_factor_devices": 0},
+        reason=reason or "second factor reset",
+    )
+    return count
+
+
+def otp_failure_record(*, user: User) -> None:
+    audit_record(
+        actor=user,
+        action=AuditLog.Action.LOGIN_FAILED,
+        obj=user,
+        reason="second factor",
+    )

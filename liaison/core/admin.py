@@ -1,0 +1,132 @@
+"""The Django admin at /admin/: a tool of the system administrator only.
+
+- Access comes from the role, not from is_staff/is_superuser: `LiaisonAdminSite.has_permission`
+  admits an active user holding the system administrator role (and nobody else, superuser or not);
+  the second factor and the password change are enforced in front of /admin/ by
+  `liaison.accounts.middleware.SecondFactorMiddleware`. The admin's own log-in form is not used: it
+  would bypass the lockout, so it sends people to /accounts/login/.
+- The audit log is never registered (only the audit administrator reads it, in the workspace).
+- Every model registered by any app gets `GuardedAdminMixin`: its workflow state fields are read-only
+  (a state changes only through its service, CONVENTIONS §4) and every save or delete from the admin
+  writes an audit row in the same transaction.
+
+The default site instance is given this class here, in the admin module that autodiscovery imports,
+so that the apps registered after it (all of liaison.*) go through `register` below; the two registered
+earlier (auth's Group, django_otp's devices) are removed: roles replace groups, and a second-factor
+device must never be created or read by another person.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from .audit import audit_record, snapshot
+from .models import AuditLog
+
+# Fields that hold a workflow state, read-only in the admin whatever the model.
+WORKFLOW_FIELD_NAMES = frozenset({"status", "state"})
+
+
+class GuardedAdminMixin:
+    """Read-only workflow state and an audit row for every admin save and delete."""
+
+    workflow_fields: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        names = {f.name for f in self.model._meta.get_fields()}
+        for name in (*WORKFLOW_FIELD_NAMES, *self.workflow_fields):
+            if name in names and name not in fields:
+                fields.append(name)
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            before = None
+            if change and obj.pk is not None:
+                old = type(obj)._default_manager.filter(pk=obj.pk).first()
+                before = snapshot(old) if old is not None else None
+            super().save_model(request, obj, form, change)
+            audit_record(
+                actor=request.user,
+                action=AuditLog.Action.UPDATE if change else AuditLog.Action.CREATE,
+                obj=obj,
+                before=before,
+                after=snapshot(obj),
+                reason="admin",
+            )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            before = snapshot(obj)
+            pk, text = obj.pk, str(obj)
+            super().delete_model(request, obj)
+            audit_record(
+                actor=request.user,
+                action=AuditLog.Action.DELETE,
+                model=obj._meta.label,
+                object_id=pk,
+                object_repr=text,
+                before=before,
+                reason="admin",
+            )
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
+
+
+class LiaisonAdminSite(admin.AdminSite):
+    site_header = _("Deputy liaison platform · system administration")
+    site_title = _("System administration")
+    index_title = _("Records")
+
+    def has_permission(self, request):
+        from liaison.accounts.models import Role
+
+        user = request.user
+        return bool(user.is_active and user.is_authenticated and user.has_role(Role.Kind.SYSTEM_ADMIN))
+
+    def login(self, request, extra_context=None):
+        if request.user.is_authenticated:
+            if self.has_permission(request):
+                return redirect("admin:index")
+            raise PermissionDenied
+        target = request.GET.get("next") or reverse("admin:index")
+        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        models = [model_or_iterable] if isinstance(model_or_iterable, type) else list(model_or_iterable)
+        if AuditLog in models:
+            raise ImproperlyConfigured("The audit log is never editable in the Django admin.")
+        base = admin_class or admin.ModelAdmin
+        if not issubclass(base, GuardedAdminMixin):
+            base = type(base.__name__, (GuardedAdminMixin, base), {"__module__": base.__module__})
+        return super().register(model_or_iterable, base, **options)
+
+
+def _install() -> None:
+    site = admin.site
+    site._registry  # noqa: B018 — evaluates the lazy default site
+    site._wrapped.__class__ = LiaisonAdminSite
+    for model in (Group,):
+        if site.is_registered(model):
+            site.unregister(model)
+    try:
+        from django_otp.plugins.otp_static.models import StaticDevice
+    except (ImportError, RuntimeError):
+        StaticDevice = None
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for model in (TOTPDevice, StaticDevice):
+        if model is not None and site.is_registered(model):
+            site.unregister(model)
+
+
+_install()
