@@ -16,6 +16,11 @@ class Level(models.TextChoices):
 LEVEL_ORDER = [Level.PROVINCE, Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE]
 CONGRESS_LEVELS = LEVEL_ORDER[:4]
 
+# 003 §4: deputies are notified of a session at least 15 days before it opens. A shorter notice is
+# recorded and shown as a warning (the performance rule engine measures it); a notice after the
+# opening is refused.
+SESSION_NOTICE_MIN_DAYS = 15
+
 
 class Region(BaseModel):
     """行政区划: a tree from province to village. `path` is the materialized path of ids
@@ -63,6 +68,9 @@ class Congress(BaseModel):
         verbose_name = _("people's congress")
         verbose_name_plural = _("people's congresses")
         ordering = ["region__path"]
+        constraints = [
+            models.CheckConstraint(condition=Q(motion_threshold__gte=1), name="congress_motion_threshold_positive"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -109,10 +117,27 @@ class Session(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["term", "number"], name="session_unique_number"),
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="session_dates_in_order"),
+            models.CheckConstraint(
+                condition=Q(notice_date__isnull=True) | Q(notice_date__lt=F("start_date")),
+                name="session_notice_before_opening",
+            ),
         ]
 
     def __str__(self) -> str:
         return _("%(term)s, session %(number)s") % {"term": self.term, "number": self.number}
+
+    @property
+    def notice_days(self) -> int | None:
+        """Days between the notice to deputies and the opening (003 §4 asks for at least 15)."""
+        if self.notice_date is None:
+            return None
+        return (self.start_date - self.notice_date).days
+
+    @property
+    def notice_short(self) -> bool:
+        """True when the notice went out later than SESSION_NOTICE_MIN_DAYS before the opening."""
+        days = self.notice_days
+        return days is not None and days < SESSION_NOTICE_MIN_DAYS
 
 
 class Organ(BaseModel):

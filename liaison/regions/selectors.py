@@ -1,0 +1,361 @@
+"""Reads of the region tree, congresses and handling units.
+
+Staff reads are scoped (`rules.view_paths` / `rules.edit_paths`): an object outside the user's subtree
+is answered exactly like a missing one (`NotFound`). Public reads (the API's GET endpoints) cover the
+reference data that is public anyway: names, codes, levels, congresses, active handling units.
+"""
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from liaison.core.exceptions import NotFound
+
+from .models import LEVEL_ORDER, Congress, HandlingUnit, Level, Organ, Region, Session, Term
+from .rules import edit_paths, view_paths
+
+TREE_DEPTH = 2  # levels shown below each root of the tree page before "load more"
+TREE_MAX_ROWS = 1500
+
+
+def _path_q(paths: tuple[str, ...] | None, lookup: str) -> Q:
+    if paths is None:
+        return Q()
+    if not paths:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{lookup}__startswith": p}) for p in paths))
+
+
+def _paths(user, edit: bool) -> tuple[str, ...] | None:
+    return edit_paths(user) if edit else view_paths(user)
+
+
+def path_depth(path: str) -> int:
+    return path.strip("/").count("/")
+
+
+def congress_of(region: Region) -> Congress | None:
+    """The region's congress, or None (no query when loaded with select_related)."""
+    try:
+        return region.congress
+    except Congress.DoesNotExist:
+        return None
+
+
+# --- regions ------------------------------------------------------------------------------------------
+
+
+def with_counts(qs: QuerySet) -> QuerySet:
+    """Regions with their number of subregions and active units, their congress and its latest term
+    number, in the same query."""
+    children = (
+        Region.objects.filter(parent=OuterRef("pk")).order_by().values("parent").annotate(c=Count("pk")).values("c")
+    )
+    units = (
+        HandlingUnit.objects.filter(region=OuterRef("pk"), is_active=True)
+        .order_by()
+        .values("region")
+        .annotate(c=Count("pk"))
+        .values("c")
+    )
+    term = Term.objects.filter(congress__region=OuterRef("pk")).order_by("-number").values("number")[:1]
+    return qs.select_related("congress").annotate(
+        child_count=Coalesce(Subquery(children, output_field=IntegerField()), Value(0)),
+        unit_count=Coalesce(Subquery(units, output_field=IntegerField()), Value(0)),
+        current_term=Subquery(term, output_field=IntegerField()),
+    )
+
+
+def _sort_tree(rows: list[Region], roots: list[Region]) -> list[Region]:
+    """Depth-first order, siblings by division code."""
+    by_parent: dict[int | None, list[Region]] = {}
+    for row in rows:
+        by_parent.setdefault(row.parent_id, []).append(row)
+    for siblings in by_parent.values():
+        siblings.sort(key=lambda r: (r.code, r.name))
+    ordered: list[Region] = []
+
+    def walk(node: Region) -> None:
+        ordered.append(node)
+        for child in by_parent.get(node.pk, []):
+            walk(child)
+
+    row_by_pk = {r.pk: r for r in rows}
+    for root in sorted(roots, key=lambda r: (r.code, r.name)):
+        if root.pk in row_by_pk:
+            walk(row_by_pk[root.pk])
+    return ordered
+
+
+@dataclass
+class Tree:
+    rows: list[Region]
+    truncated: bool = False
+
+
+def region_tree_for(*, user, depth: int = TREE_DEPTH) -> Tree:
+    """The user's subtrees, `depth` levels below each root. Each row gets `indent` (depth below its
+    root) and `expanded` (its children are in the list)."""
+    paths = view_paths(user)
+    roots = list(Region.objects.filter(parent__isnull=True) if paths is None else Region.objects.filter(path__in=paths))
+    if not roots:
+        return Tree(rows=[])
+    q = reduce(or_, (Q(path__startswith=r.path, depth__lte=r.depth + depth) for r in roots))
+    rows = list(with_counts(Region.objects.filter(q)).order_by("path")[: TREE_MAX_ROWS + 1])
+    truncated = len(rows) > TREE_MAX_ROWS
+    rows = _sort_tree(rows[:TREE_MAX_ROWS], roots)
+    root_depth = {r.path: r.depth for r in roots}
+    for row in rows:
+        base = next((d for p, d in root_depth.items() if row.path.startswith(p)), 0)
+        row.indent = row.depth - base
+        row.expanded = row.depth < base + depth
+    return Tree(rows=rows, truncated=truncated)
+
+
+def _base_depth(user, path: str) -> int:
+    paths = view_paths(user)
+    if paths is None:
+        return 0
+    return min((path_depth(p) for p in paths if path.startswith(p)), default=0)
+
+
+def region_children_for(*, user, pk: int) -> tuple[Region, list[Region]]:
+    """One region's direct subregions (for expanding a node of the tree)."""
+    region = region_get_for(user=user, pk=pk)
+    children = list(with_counts(Region.objects.filter(parent=region)).order_by("code", "name")[:TREE_MAX_ROWS])
+    base = _base_depth(user, region.path)
+    for child in children:
+        child.indent = child.depth - base
+        child.expanded = False
+    return region, children
+
+
+def region_search_for(*, user, q: str) -> QuerySet:
+    """Regions in the user's scope whose name contains `q` or whose code starts with it."""
+    q = (q or "").strip()
+    qs = Region.objects.filter(_path_q(view_paths(user), "path"))
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    return with_counts(qs.select_related("parent")).order_by("path")
+
+
+def region_get_for(*, user, pk, edit: bool = False) -> Region:
+    region = Region.objects.filter(_path_q(_paths(user, edit), "path"), pk=pk).select_related("parent").first()
+    if region is None:
+        raise NotFound()
+    return region
+
+
+def region_parent_choices_for(*, user, region: Region | None = None, level: str | None = None) -> QuerySet:
+    """Regions the user may hang `region` (or a new region of `level`) under: in their edit scope,
+    above its level, outside its own subtree; the current parent always stays selectable."""
+    qs = Region.objects.filter(_path_q(edit_paths(user), "path"))
+    level = region.level if region is not None else level
+    if level:
+        above = [lv.value for lv in LEVEL_ORDER[: LEVEL_ORDER.index(Level(level))]]
+        qs = qs.filter(level__in=above)
+    else:
+        qs = qs.exclude(level=Level.VILLAGE)
+    if region is not None:
+        qs = qs.exclude(path__startswith=region.path)
+        if region.parent_id:
+            qs = Region.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk=region.parent_id))
+    return qs.order_by("path")
+
+
+# --- detail -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RegionDetail:
+    region: Region
+    ancestors: list[Region]
+    children: list[Region]
+    congress: Congress | None
+    terms: list[Term] = field(default_factory=list)
+    organs: list[Organ] = field(default_factory=list)
+    units: list[HandlingUnit] = field(default_factory=list)
+
+
+def region_detail_for(*, user, pk) -> RegionDetail:
+    """A region with everything the detail page shows, in a constant number of queries."""
+    region = with_counts(Region.objects.filter(_path_q(view_paths(user), "path"), pk=pk)).first()
+    if region is None:
+        raise NotFound()
+    ancestor_ids = [int(x) for x in region.path.strip("/").split("/")[:-1]]
+    ancestors = sorted(Region.objects.filter(pk__in=ancestor_ids), key=lambda r: r.depth) if ancestor_ids else []
+    children = list(with_counts(Region.objects.filter(parent=region)).order_by("code", "name"))
+    congress = congress_of(region)
+    terms: list[Term] = []
+    organs: list[Organ] = []
+    if congress is not None:
+        terms = list(
+            Term.objects.filter(congress=congress)
+            .prefetch_related(Prefetch("sessions", queryset=Session.objects.order_by("number")))
+            .order_by("-number")
+        )
+        organs = list(Organ.objects.filter(congress=congress).select_related("parent").order_by("kind", "name"))
+    units = list(
+        HandlingUnit.objects.filter(region=region).select_related("parent").order_by("-is_active", "kind", "name")
+    )
+    return RegionDetail(
+        region=region,
+        ancestors=ancestors,
+        children=children,
+        congress=congress,
+        terms=terms,
+        organs=organs,
+        units=units,
+    )
+
+
+# --- congresses, terms, sessions, organs, units -------------------------------------------------------
+
+
+def congress_get_for(*, user, pk, edit: bool = False) -> Congress:
+    congress = (
+        Congress.objects.filter(_path_q(_paths(user, edit), "region__path"), pk=pk).select_related("region").first()
+    )
+    if congress is None:
+        raise NotFound()
+    return congress
+
+
+def term_get_for(*, user, pk, edit: bool = False) -> Term:
+    term = (
+        Term.objects.filter(_path_q(_paths(user, edit), "congress__region__path"), pk=pk)
+        .select_related("congress__region")
+        .first()
+    )
+    if term is None:
+        raise NotFound()
+    return term
+
+
+def session_get_for(*, user, pk, edit: bool = False) -> Session:
+    session = (
+        Session.objects.filter(_path_q(_paths(user, edit), "term__congress__region__path"), pk=pk)
+        .select_related("term__congress__region")
+        .first()
+    )
+    if session is None:
+        raise NotFound()
+    return session
+
+
+def organ_get_for(*, user, pk, edit: bool = False) -> Organ:
+    organ = (
+        Organ.objects.filter(_path_q(_paths(user, edit), "congress__region__path"), pk=pk)
+        .select_related("congress__region", "parent")
+        .first()
+    )
+    if organ is None:
+        raise NotFound()
+    return organ
+
+
+def unit_get_for(*, user, pk, edit: bool = False) -> HandlingUnit:
+    unit = (
+        HandlingUnit.objects.filter(_path_q(_paths(user, edit), "region__path"), pk=pk)
+        .select_related("region", "parent")
+        .first()
+    )
+    if unit is None:
+        raise NotFound()
+    return unit
+
+
+def organ_parent_choices(*, congress: Congress, organ: Organ | None = None) -> QuerySet:
+    qs = Organ.objects.filter(congress=congress).order_by("kind", "name")
+    return qs.exclude(pk=organ.pk) if organ is not None else qs
+
+
+def unit_parent_choices(*, region: Region, unit: HandlingUnit | None = None) -> QuerySet:
+    qs = HandlingUnit.objects.filter(region=region, is_active=True).order_by("kind", "name")
+    return qs.exclude(pk=unit.pk) if unit is not None else qs
+
+
+def unit_list_for(*, user, region_pk=None, q: str = "", include_inactive: bool = True) -> QuerySet:
+    qs = HandlingUnit.objects.filter(_path_q(view_paths(user), "region__path")).select_related("region", "parent")
+    if region_pk is not None:
+        qs = qs.filter(region_id=region_pk)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("region__path", "name")
+
+
+# --- public reads (API) -------------------------------------------------------------------------------
+
+
+def public_region_list(*, parent_id: int | None = None, q: str = "", level: str | None = None) -> QuerySet:
+    """Regions by parent (top level when no parent and no search), or searched by name or code."""
+    qs = Region.objects.all()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+        if parent_id is not None:
+            qs = qs.filter(parent_id=parent_id)
+    elif parent_id is not None:
+        qs = qs.filter(parent_id=parent_id)
+    else:
+        qs = qs.filter(parent__isnull=True)
+    if level:
+        qs = qs.filter(level=level)
+    return with_counts(qs).order_by("code", "pk")
+
+
+def public_region_get(*, pk: int) -> Region:
+    region = with_counts(Region.objects.filter(pk=pk)).first()
+    if region is None:
+        raise NotFound()
+    return region
+
+
+def public_congress_list(*, region_id: int | None = None, level: str | None = None, within: int | None = None):
+    qs = Congress.objects.select_related("region")
+    if region_id is not None:
+        qs = qs.filter(region_id=region_id)
+    if within is not None:
+        root = Region.objects.filter(pk=within).only("path").first()
+        if root is None:
+            raise NotFound()
+        qs = qs.filter(region__path__startswith=root.path)
+    if level:
+        qs = qs.filter(level=level)
+    return qs.prefetch_related(
+        Prefetch(
+            "terms",
+            queryset=Term.objects.order_by("-number").prefetch_related(
+                Prefetch("sessions", queryset=Session.objects.order_by("number"))
+            ),
+        )
+    ).order_by("region__path")
+
+
+def public_congress_get(*, pk: int) -> Congress:
+    congress = public_congress_list().filter(pk=pk).first()
+    if congress is None:
+        raise NotFound()
+    return congress
+
+
+def public_unit_list(
+    *, region_id: int | None = None, within: int | None = None, q: str = "", kind: str | None = None
+) -> QuerySet:
+    qs = HandlingUnit.objects.filter(is_active=True).select_related("region")
+    if region_id is not None:
+        qs = qs.filter(region_id=region_id)
+    if within is not None:
+        root = Region.objects.filter(pk=within).only("path").first()
+        if root is None:
+            raise NotFound()
+        qs = qs.filter(region__path__startswith=root.path)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("region__path", "name", "pk")
