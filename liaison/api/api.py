@@ -17,3 +17,4 @@ api = NinjaAPI(
 def index(request):
     return {"name": "Liaison API", "version": "1", "openapi": "/api/openapi.json", "docs": "/api/docs"}
 api.add_router("/stations/", "liaison.stations.api.router")
+api.add_router("/regions/", "liaison.regions.api.router")
