@@ -11,7 +11,7 @@ these rules decide between "may look" and "may change" inside the scope."""
 import rules
 
 from liaison.accounts.models import Role
-from liaison.accounts.rules import is_liaison_officer
+from liaison.accounts.rules import is_leadership, is_liaison_officer, is_station_staff
 from liaison.accounts.scope import scope_for
 
 
@@ -44,6 +44,7 @@ def staff_of_station(user, station) -> bool:
     return station.pk in scope_for(user).station_ids
 
 
+rules.add_perm("stations.use_workspace", is_liaison_officer | is_station_staff | is_leadership)
 rules.add_perm("stations.view_station", sees_station)
 rules.add_perm("stations.add_station", is_liaison_officer)
 rules.add_perm("stations.change_station", officer_of_station)

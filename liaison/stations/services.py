@@ -612,3 +612,31 @@ def slot_repeat(*, actor, slot: DutySlot, frequency: str, until: datetime.date) 
                 _("%(date)s: %(message)s") % {"date": day.isoformat(), "message": exc.message}, field="until"
             ) from None
     return created
+
+
+@transaction.atomic
+def slot_create_series(
+    *,
+    actor,
+    station: Station,
+    date: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    deputies: list[Person] | None = None,
+    topic: str = "",
+    publish: bool = False,
+    frequency: str,
+    until: datetime.date,
+) -> list[DutySlot]:
+    """A slot and its weekly or monthly repeats, all or nothing."""
+    first = slot_create(
+        actor=actor,
+        station=station,
+        date=date,
+        start_time=start_time,
+        end_time=end_time,
+        deputies=deputies,
+        topic=topic,
+        publish=publish,
+    )
+    return [first, *slot_repeat(actor=actor, slot=first, frequency=frequency, until=until)]
