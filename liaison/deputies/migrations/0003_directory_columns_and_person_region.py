@@ -77,20 +77,28 @@ class Migration(migrations.Migration):
             index=models.Index(fields=["status", "name_initials"], name="mandate_dir_initials_idx"),
         ),
         migrations.RemoveIndex(
-            model_name='mandate',
-            name='mandate_dir_region_idx',
+            model_name="mandate",
+            name="mandate_dir_region_idx",
         ),
         migrations.RemoveIndex(
-            model_name='mandate',
-            name='mandate_dir_level_idx',
+            model_name="mandate",
+            name="mandate_dir_level_idx",
         ),
         migrations.AddIndex(
-            model_name='mandate',
-            index=models.Index(fields=['status', 'region_path'], name='mandate_dir_region_idx', opclasses=['varchar_ops', 'varchar_pattern_ops']),
+            model_name="mandate",
+            index=models.Index(
+                fields=["status", "region_path"],
+                name="mandate_dir_region_idx",
+                opclasses=["varchar_ops", "varchar_pattern_ops"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='mandate',
-            index=models.Index(fields=['status', 'level', 'region_path'], name='mandate_dir_level_idx', opclasses=['varchar_ops', 'varchar_ops', 'varchar_pattern_ops']),
+            model_name="mandate",
+            index=models.Index(
+                fields=["status", "level", "region_path"],
+                name="mandate_dir_level_idx",
+                opclasses=["varchar_ops", "varchar_ops", "varchar_pattern_ops"],
+            ),
         ),
         migrations.AddConstraint(
             model_name="mandate",
