@@ -16,8 +16,11 @@ earlier (auth's Group, django_otp's devices) are removed: roles replace groups, 
 device must never be created or read by another person.
 """
 
+from functools import update_wrapper
+
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
@@ -101,6 +104,20 @@ class LiaisonAdminSite(admin.AdminSite):
         target = request.GET.get("next") or reverse("admin:index")
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 
+    def admin_view(self, view, cacheable=False):
+        """Anonymous → the platform's log-in page; logged in without the role → 403 (not the admin's
+        own log-in form, which would bypass the lockout)."""
+        inner = super().admin_view(view, cacheable)
+
+        def wrapper(request, *args, **kwargs):
+            if not self.has_permission(request):
+                if request.user.is_authenticated:
+                    raise PermissionDenied
+                return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(wrapper, inner)
+
     def register(self, model_or_iterable, admin_class=None, **options):
         models = [model_or_iterable] if isinstance(model_or_iterable, type) else list(model_or_iterable)
         if AuditLog in models:
@@ -118,6 +135,11 @@ def _install() -> None:
     for model in (Group,):
         if site.is_registered(model):
             site.unregister(model)
+    # Apps listed before liaison.core registered through the plain class: guard them too.
+    for model, model_admin in list(site._registry.items()):
+        if not isinstance(model_admin, GuardedAdminMixin):
+            site.unregister(model)
+            site.register(model, type(model_admin))
     try:
         from django_otp.plugins.otp_static.models import StaticDevice
     except (ImportError, RuntimeError):
