@@ -7,7 +7,7 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.responses import codes_4xx
 
 from liaison.api.auth import staff_auth
@@ -145,7 +145,7 @@ def _slot(slot: DutySlot) -> dict:
 
 
 def _error(exc: ApplicationError):
-    return exc.status, exc.as_dict()
+    return Status(exc.status, exc.as_dict())
 
 
 def _range(filters: RangeFilters, *, default_days: int) -> tuple[datetime.date, datetime.date]:
@@ -172,7 +172,7 @@ def _persons(ids: list[int]) -> list[Person]:
 def station_list(request, filters: Query[StationFilters]):
     region = selectors.region_choice(filters.region) if filters.region else None
     if filters.region and region is None:
-        return 404, {"code": "not_found", "message": _("Unknown region.")}
+        return Status(404, {"code": "not_found", "message": _("Unknown region.")})
     qs = selectors.public_station_list(region=region, kind=filters.kind, query=filters.q)
     limit = min(filters.limit, settings.API_PAGE_MAX)
     items = list(qs[filters.offset : filters.offset + limit])
@@ -251,7 +251,7 @@ def slot_create(request, station_id: int, payload: SlotIn):
         )
     except ApplicationError as exc:
         return _error(exc)
-    return 201, _slot(slot)
+    return Status(201, _slot(slot))
 
 
 @router.put(
@@ -301,7 +301,7 @@ def slot_repeat(request, slot_id: int, payload: RepeatIn):
         created = services.slot_repeat(actor=request.user, slot=slot, frequency=payload.frequency, until=payload.until)
     except ApplicationError as exc:
         return _error(exc)
-    return 201, [_slot(s) for s in created]
+    return Status(201, [_slot(s) for s in created])
 
 
 @router.delete(
@@ -313,4 +313,4 @@ def slot_delete(request, slot_id: int):
         services.slot_delete(actor=request.user, slot=slot)
     except ApplicationError as exc:
         return _error(exc)
-    return 204, None
+    return Status(204, None)

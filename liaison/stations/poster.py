@@ -1,9 +1,12 @@
 """The printable QR-code poster of a station: scanning it opens the station's online opinion page.
+The poster is for the people at the station, so it is always in Chinese whatever the staff member's
+interface language (the views render it under zh-hans).
 PNG is drawn with Pillow at A4 proportions (150 dpi) with a CJK font found on the machine; SVG uses
 qrcode's SVG path image inside a poster with text, and names the same font stack as the site."""
 
 import functools
 import io
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -79,16 +82,17 @@ def _qr(data: str) -> qrcode.QRCode:
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
-    """Break text into lines no wider than `width` (character by character: Chinese has no spaces)."""
+    """Break text into lines no wider than `width`: between any two Chinese characters, between words
+    of Latin text."""
     lines, line = [], ""
-    for ch in text:
-        if draw.textlength(line + ch, font=font) > width and line:
-            lines.append(line)
-            line = ch
+    for token in re.findall(r"[A-Za-z0-9'’.,:;/_\-]+\s*|.", text):
+        if draw.textlength(line + token, font=font) > width and line:
+            lines.append(line.rstrip())
+            line = token.lstrip()
         else:
-            line += ch
+            line += token
     if line:
-        lines.append(line)
+        lines.append(line.rstrip())
     return lines
 
 

@@ -1,10 +1,11 @@
 """The public station pages (`/stations/`, `/stations/<id>/`), the roster's iCalendar feed and the
 QR-code poster. Only open stations and published slots are shown; phone-first templates."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from liaison.core.exceptions import NotFound
@@ -70,7 +71,9 @@ def station_calendar(request, pk):
 @require_GET
 def station_poster_png(request, pk):
     station = _station_or_404(pk)
-    response = HttpResponse(poster.poster_png(station), content_type="image/png")
+    with translation.override(settings.LANGUAGE_CODE):  # printed for the public: always Chinese
+        body = poster.poster_png(station)
+    response = HttpResponse(body, content_type="image/png")
     response["Content-Disposition"] = f'inline; filename="station-{station.pk}-poster.png"'
     response["Cache-Control"] = "public, max-age=3600"
     return response
@@ -79,7 +82,9 @@ def station_poster_png(request, pk):
 @require_GET
 def station_poster_svg(request, pk):
     station = _station_or_404(pk)
-    response = HttpResponse(poster.poster_svg(station), content_type="image/svg+xml; charset=utf-8")
+    with translation.override(settings.LANGUAGE_CODE):
+        body = poster.poster_svg(station)
+    response = HttpResponse(body, content_type="image/svg+xml; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="station-{station.pk}-poster.svg"'
     response["Cache-Control"] = "public, max-age=3600"
     return response
