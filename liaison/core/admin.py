@@ -132,23 +132,16 @@ def _install() -> None:
     site = admin.site
     site._registry  # noqa: B018 — evaluates the lazy default site
     site._wrapped.__class__ = LiaisonAdminSite
-    for model in (Group,):
-        if site.is_registered(model):
+    # Roles replace groups; second-factor devices (otp_totp, otp_static, … when installed) are never
+    # shown to another person.
+    for model in list(site._registry):
+        if model is Group or model._meta.app_label.startswith("otp_"):
             site.unregister(model)
     # Apps listed before liaison.core registered through the plain class: guard them too.
     for model, model_admin in list(site._registry.items()):
         if not isinstance(model_admin, GuardedAdminMixin):
             site.unregister(model)
             site.register(model, type(model_admin))
-    try:
-        from django_otp.plugins.otp_static.models import StaticDevice
-    except (ImportError, RuntimeError):
-        StaticDevice = None
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    for model in (TOTPDevice, StaticDevice):
-        if model is not None and site.is_registered(model):
-            site.unregister(model)
 
 
 _install()
