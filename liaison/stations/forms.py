@@ -31,7 +31,7 @@ class StationForm(forms.Form):
         label=_("opening hours"),
         max_length=200,
         required=False,
-        help_text=_("For example: 周一至周五 9:00–17:00；每月10日代表接待日"),
+        help_text=_("For example: Mon–Fri 9:00–17:00; reception day on the 10th of every month"),
     )
     phone = forms.CharField(label=_("phone"), max_length=32, required=False)
     description = forms.CharField(label=_("introduction"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
