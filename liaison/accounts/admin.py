@@ -4,8 +4,13 @@ administrator, the security settings edited there too — each through a service
 The admin only lets the system administrator look."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import LoginAttempt, Role, User
+
+admin.site.site_header = _("Deputy liaison platform · system administration")
+admin.site.site_title = _("System administration")
+admin.site.index_title = _("Records")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -26,7 +26,6 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record, snapshot
 from .models import AuditLog
@@ -86,9 +85,7 @@ class GuardedAdminMixin:
 
 
 class LiaisonAdminSite(admin.AdminSite):
-    site_header = _("Deputy liaison platform · system administration")
-    site_title = _("System administration")
-    index_title = _("Records")
+    # Titles are set in liaison/accounts/admin.py (translated in the accounts catalogue).
 
     def has_permission(self, request):
         from liaison.accounts.models import Role
