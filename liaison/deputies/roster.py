@@ -480,3 +480,16 @@ def export_workbook(persons) -> tuple[bytes, int]:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue(), rows
+
+
+def roster_export(*, actor, persons, params: dict) -> tuple[bytes, int]:
+    """Export a staff list (already scoped and filtered) and record the export in the audit trail."""
+    content, rows = export_workbook(persons)
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.EXPORT,
+        model=Person._meta.label,
+        object_repr=_("Deputy list"),
+        after={"filters": params, "rows": rows},
+    )
+    return content, rows

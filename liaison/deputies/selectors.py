@@ -274,7 +274,7 @@ def public_deputy_get(*, pk: int) -> PublicDeputy:
         raise NotFound()
     mandates = list(
         Mandate.objects.filter(person_id=pk)
-        .select_related("congress", "term", "district", "electing_congress", "delegation")
+        .select_related("congress", "term__congress", "district", "electing_congress", "delegation")
         .order_by("-start_date", "id")
     )
     if not mandates:
@@ -355,7 +355,7 @@ def person_get_for(*, user, pk: int) -> Person:
 def person_mandates(person: Person) -> list[Mandate]:
     return list(
         Mandate.objects.filter(person=person)
-        .select_related("congress", "term", "district", "electing_congress", "delegation")
+        .select_related("congress", "term__congress", "district", "electing_congress", "delegation")
         .prefetch_related(Prefetch("history", queryset=_history_qs()))
         .order_by("status", "-start_date")
     )
@@ -386,7 +386,7 @@ def person_households(person: Person) -> list[HouseholdLink]:
 def mandate_get_for(*, user, pk: int) -> Mandate:
     mandate = (
         Mandate.objects.filter(pk=pk, person__in=Person.objects.filter(person_read_q(user)))
-        .select_related("person", "congress__region", "term", "district", "electing_congress", "delegation")
+        .select_related("person", "congress__region", "term__congress", "district", "electing_congress", "delegation")
         .first()
     )
     if mandate is None:
@@ -482,3 +482,31 @@ def household_get_for(*, user, pk: int) -> Household:
     if household is None:
         raise NotFound()
     return household
+
+
+def mandate_candidates_for(*, user, q: str, limit: int = 20) -> list[Mandate]:
+    """Serving mandates of persons the user may change, found by name (for adding group members)."""
+    from .scoping import person_write_q
+
+    return list(
+        Mandate.objects.filter(
+            name_q(q, name="person_name", pinyin="name_pinyin", initials="name_initials"),
+            status=Mandate.Status.SERVING,
+            person__in=Person.objects.filter(person_write_q(user)),
+        )
+        .select_related("congress")
+        .order_by("name_pinyin", "person_id", "id")[:limit]
+    )
+
+
+def deputy_candidates_for(*, user, q: str, limit: int = 20) -> list[Person]:
+    """Persons with a serving mandate whom the user may change, found by name (for household links)."""
+    from .scoping import person_write_q
+
+    return list(
+        Person.objects.filter(
+            person_write_q(user),
+            name_q(q, name="name", pinyin="name_pinyin", initials="name_initials"),
+            Exists(Mandate.objects.filter(person=OuterRef("pk"), status=Mandate.Status.SERVING)),
+        ).order_by("name_pinyin", "id")[:limit]
+    )

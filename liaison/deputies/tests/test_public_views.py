@@ -1,0 +1,165 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from liaison.deputies import services
+from liaison.deputies.models import Mandate
+
+from .conftest import add_deputy
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/deputies/"
+
+
+def names(response) -> list[str]:
+    return [entry.person.name for entry in response.context["page"].entries]
+
+
+def test_directory_lists_serving_deputies_in_pinyin_order(client, dw):
+    response = client.get(LIST)
+    assert response.status_code == 200
+    # 李四 li, 钱七 qian, 王五 wang, 张三丰 zhang (two seats, one card), 赵六 zhao
+    assert names(response) == ["李四", "钱七", "王五", "张三丰", "赵六"]
+    zhang = response.context["page"].entries[3]
+    assert [m.congress.name for m in zhang.mandates] == ["甲一县人民代表大会", "东风镇人民代表大会"] or len(
+        zhang.mandates
+    ) == 2
+    assert response.context["page"].count == 6
+    body = response.content.decode()
+    assert "张三丰" in body and reverse("portal:deputy", args=[dw.persons["zhang"].pk]) in body
+
+
+def test_directory_hides_former_deputies(client, dw):
+    services.mandate_change_status(
+        actor=None, mandate=dw.mandates["li"], status="resigned", date=datetime.date(2023, 1, 1), reason="辞职"
+    )
+    assert "李四" not in names(client.get(LIST))
+
+
+@pytest.mark.parametrize(
+    "params,expected",
+    [
+        ({"region": "county"}, ["李四", "王五", "张三丰"]),
+        ({"region": "town"}, ["王五", "张三丰"]),
+        ({"region": "other_pref"}, ["赵六"]),
+        ({"level": "prefecture"}, ["钱七"]),
+        ({"level": "township"}, ["王五", "张三丰"]),
+        ({"region": "county", "level": "county"}, ["李四", "张三丰"]),
+        ({"q": "三"}, ["张三丰"]),
+        ({"q": "zhang"}, ["张三丰"]),
+        ({"q": "ZSF"}, ["张三丰"]),
+        ({"q": "zs"}, ["张三丰"]),
+        ({"q": "w"}, ["王五"]),
+        ({"q": "li si"}, ["李四"]),
+        ({"q": "nobody"}, []),
+    ],
+)
+def test_directory_filters(client, dw, params, expected):
+    query = dict(params)
+    if "region" in query:
+        query["region"] = dw.w.regions[query["region"]].pk
+    assert names(client.get(LIST, query)) == expected
+
+
+def test_group_and_station_filters(client, dw):
+    assert names(client.get(LIST, {"group": dw.groups["g"].pk})) == ["王五", "张三丰"]
+    response = client.get(LIST, {"station": dw.stations["s"].pk})
+    assert names(response) == ["王五"]
+    assert response.context["page"].station == dw.stations["s"]
+
+
+def test_bad_filter_values_are_ignored(client, dw):
+    response = client.get(LIST, {"region": "abc", "level": "galaxy", "page": "-3", "group": "9" * 30})
+    assert response.status_code == 200
+    assert len(names(response)) == 5
+    assert client.get(LIST, {"page": "999"}).context["page"].number == 1
+    assert names(client.get(LIST, {"region": 999999})) == []
+
+
+def test_region_menu_offers_townships_of_the_chosen_county(client, dw):
+    regions = client.get(LIST, {"region": dw.w.regions["county"].pk}).context["regions"]
+    assert dw.w.regions["town"] in regions
+    assert dw.w.regions["town2"] not in regions  # a township of another county
+    assert dw.w.regions["village"] not in regions
+    top = client.get(LIST).context["regions"]
+    assert dw.w.regions["town"] not in top and dw.w.regions["county"] in top
+    response = client.get(LIST, {"region": dw.w.regions["town"].pk})
+    assert dw.stations["s"] in response.context["stations"]
+    assert dw.groups["g"] in response.context["groups"]
+
+
+def test_pagination(client, dw):
+    for i in range(30):
+        add_deputy(dw, f"p{i}", f"欧阳{i:02d}", "town2", birth_year=1960 + i)
+    first = client.get(LIST, {"region": dw.w.regions["town2"].pk})
+    page = first.context["page"]
+    assert (page.count, page.num_pages, len(page.entries)) == (30, 2, 24)
+    second = client.get(LIST, {"region": dw.w.regions["town2"].pk, "page": 2})
+    assert len(second.context["page"].entries) == 6
+    assert set(names(first)).isdisjoint(names(second))
+    assert f"region={dw.w.regions['town2'].pk}&amp;page=2" in first.content.decode()
+
+
+def test_directory_query_count_is_constant(client, dw, django_assert_num_queries):
+    # region and group named in the filters, count, ids, rows, region menu, group and station menus
+    params = {"region": dw.w.regions["county"].pk, "group": dw.groups["g"].pk, "q": "z"}
+    with django_assert_num_queries(8):
+        client.get(LIST, params)
+    for i in range(15):
+        person, mandate = add_deputy(dw, f"x{i}", f"周{i:02d}", "town", birth_year=1950 + i)
+        services.membership_add(actor=None, group=dw.groups["g"], mandate=mandate)
+    with django_assert_num_queries(8):
+        response = client.get(LIST, params)
+    assert len(response.context["page"].entries) == 16
+    with django_assert_num_queries(4):  # count, ids, rows, region menu
+        client.get(LIST)
+
+
+def test_detail_shows_public_fields_only(client, dw):
+    zhang = dw.persons["zhang"]
+    services.person_update(
+        actor=None, person=zhang, data={"address": "秘密路9号", "wechat": "zsf_wx", "wechat_public": False}
+    )
+    response = client.get(f"/deputies/{zhang.pk}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "13800000001" in body  # phone_public
+    assert "z@example.cn" not in body  # e-mail not public
+    assert "秘密路9号" not in body and "zsf_wx" not in body
+    assert "东风小组" in body
+    assert "甲一县人民代表大会" in body and "东风镇人民代表大会" in body
+
+
+def test_detail_shows_stations(client, dw):
+    body = client.get(f"/deputies/{dw.persons['wang'].pk}/").content.decode()
+    assert "东风镇代表联络站" in body
+    assert reverse("portal:station", args=[dw.stations["s"].pk]) in body
+
+
+def test_detail_of_former_deputy_and_of_a_non_deputy(client, dw):
+    services.mandate_change_status(
+        actor=None, mandate=dw.mandates["li"], status="terminated", date=datetime.date(2023, 1, 1), reason="调离"
+    )
+    response = client.get(f"/deputies/{dw.persons['li'].pk}/")
+    assert response.status_code == 200
+    assert response.context["deputy"].is_serving is False
+    nobody = services.person_create(actor=None, name="路人", gender="m", region=dw.w.regions["town"])
+    assert client.get(f"/deputies/{nobody.pk}/").status_code == 404
+    assert client.get("/deputies/987654/").status_code == 404
+
+
+def test_detail_query_count(client, dw, django_assert_num_queries):
+    with django_assert_num_queries(4):
+        client.get(f"/deputies/{dw.persons['zhang'].pk}/")
+    assert Mandate.objects.filter(person=dw.persons["zhang"]).count() == 2
+
+
+def test_english_interface(client, dw):
+    client.cookies["liaison_language"] = "en"
+    body = client.get(LIST).content.decode()
+    assert "Find a deputy" in body
+    client.cookies["liaison_language"] = "zh-hans"
+    body = client.get(LIST).content.decode()
+    assert "Find a deputy" not in body
