@@ -101,6 +101,15 @@ class LiaisonAdminSite(admin.AdminSite):
         target = request.GET.get("next") or reverse("admin:index")
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 
+    def password_change(self, request, extra_context=None):
+        """The platform's own page: the profile's rules, the audit row, the forced-change flag."""
+        return redirect("accounts:password_change")
+
+    def logout(self, request, extra_context=None):
+        from liaison.accounts.views import logout_view
+
+        return logout_view(request)
+
     def admin_view(self, view, cacheable=False):
         """Anonymous → the platform's log-in page; logged in without the role → 403 (not the admin's
         own log-in form, which would bypass the lockout)."""

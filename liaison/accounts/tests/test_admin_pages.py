@@ -442,3 +442,12 @@ def test_has_perm_comes_from_roles(world):
     assert not sysadmin.has_perm("core.change_auditlog") and not sysadmin.has_module_perms("core")
     assert world.users["secadmin"].has_perm("accounts.manage_roles")
     assert Role.objects.filter(user=sysadmin).count() == 1
+
+
+def test_admin_password_change_and_logout_use_the_platform_pages(world, client):
+    client.force_login(world.users["sysadmin"])
+    response = client.get("/admin/password_change/")
+    assert response.status_code == 302 and response.url == "/accounts/password/"
+    response = client.post("/admin/logout/")
+    assert response.status_code == 302 and "_auth_user_id" not in client.session
+    assert AuditLog.objects.filter(action=AuditLog.Action.LOGOUT, actor=world.users["sysadmin"]).exists()
