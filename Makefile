@@ -59,7 +59,7 @@ format: venv
 messages: venv
 	for app in liaison/*/; do if [ -d $$app/locale ]; then (cd $$app && ../../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/django-admin compilemessages -l zh_Hans); fi; done
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete -i 'liaison/*' -i '.venv/*' -i 'var/*' -i 'bench/*' -i 'tests/*'
-	cd locale && ../$(BIN)/django-admin compilemessages -l zh_Hans
+	$(BIN)/python manage.py compilemessages -l zh_Hans -i liaison -i .venv -i var
 	$(BIN)/python scripts/check_translations.py
 
 lock:

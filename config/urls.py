@@ -12,6 +12,7 @@ urlpatterns = [
     path("work/deputies/", include("liaison.deputies.urls")),
     path("work/stations/", include("liaison.stations.urls")),
     path("work/admin/", include("liaison.accounts.admin_urls")),
+    path("work/api-tokens/", include("liaison.api.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
