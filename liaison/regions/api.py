@@ -21,7 +21,7 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
@@ -325,6 +325,10 @@ def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
     return value
 
 
+# The services name a related record by the model field ("parent"); the API's bodies say "parent_id".
+API_FIELD_NAMES = {"parent": "parent_id", "region": "region_id", "congress": "congress_id", "term": "term_id"}
+
+
 def api_errors(func):
     """Answer a domain error as JSON {code, message, …} with its status, in the user's language."""
 
@@ -333,7 +337,12 @@ def api_errors(func):
         try:
             return func(request, *args, **kwargs)
         except ApplicationError as error:
-            return JsonResponse(error.as_dict(), status=error.status, json_dumps_params={"ensure_ascii": False})
+            data = error.as_dict()
+            if "field" in data:
+                data["field"] = API_FIELD_NAMES.get(data["field"], data["field"])
+            if "errors" in data:
+                data["errors"] = {API_FIELD_NAMES.get(k, k): v for k, v in data["errors"].items()}
+            return JsonResponse(data, status=error.status, json_dumps_params={"ensure_ascii": False})
 
     return wrapper
 
@@ -357,13 +366,13 @@ def region_list(request):
         q=(request.GET.get("q") or "").strip()[:50],
         level=_choice_param(request, "level", Level.choices),
     )
-    return 200, _page(request, qs)
+    return Status(200, _page(request, qs))
 
 
 @router.get("/{int:region_id}", response={200: RegionOut, **ERRORS}, summary="One region", auth=None)
 @api_errors
 def region_get(request, region_id: int):
-    return 200, selectors.public_region_get(pk=region_id)
+    return Status(200, selectors.public_region_get(pk=region_id))
 
 
 @router.get("/congresses", response={200: CongressPage, **ERRORS}, summary="Congresses", auth=None)
@@ -376,13 +385,13 @@ def congress_list(request):
         within=_int_param(request, "within"),
         level=_choice_param(request, "level", Level.choices),
     )
-    return 200, _page(request, qs)
+    return Status(200, _page(request, qs))
 
 
 @router.get("/congresses/{int:congress_id}", response={200: CongressOut, **ERRORS}, summary="One congress", auth=None)
 @api_errors
 def congress_get(request, congress_id: int):
-    return 200, selectors.public_congress_get(pk=congress_id)
+    return Status(200, selectors.public_congress_get(pk=congress_id))
 
 
 @router.get("/units", response={200: UnitPage, **ERRORS}, summary="Handling units", auth=None)
@@ -396,7 +405,7 @@ def unit_list(request):
         q=(request.GET.get("q") or "").strip()[:50],
         kind=_choice_param(request, "kind", HandlingUnit.Kind.choices),
     )
-    return 200, _page(request, qs)
+    return Status(200, _page(request, qs))
 
 
 # --- staff writes -------------------------------------------------------------------------------------
@@ -428,7 +437,7 @@ def region_create(request):
     else:
         parent = selectors.region_get_for(user=request.user, pk=data.parent_id, edit=True)
     region = services.region_create(actor=request.user, name=data.name, code=data.code, level=data.level, parent=parent)
-    return 201, _region_out(region)
+    return Status(201, _region_out(region))
 
 
 @router.patch(
@@ -461,7 +470,7 @@ def region_update(request, region_id: int):
         parent=parent,
         reason=data.reason,
     )
-    return 200, _region_out(region)
+    return Status(200, _region_out(region))
 
 
 @router.post(
@@ -479,7 +488,7 @@ def congress_create(request):
     congress = services.congress_create(
         actor=request.user, region=region, name=data.name, motion_threshold=data.motion_threshold
     )
-    return 201, _congress_out(congress)
+    return Status(201, _congress_out(congress))
 
 
 @router.patch(
@@ -501,7 +510,7 @@ def congress_update(request, congress_id: int):
         motion_threshold=data.motion_threshold if data.motion_threshold is not None else congress.motion_threshold,
         reason=data.reason,
     )
-    return 200, _congress_out(congress)
+    return Status(200, _congress_out(congress))
 
 
 @router.post(
@@ -519,7 +528,7 @@ def term_create(request):
     term = services.term_create(
         actor=request.user, congress=congress, number=data.number, start_date=data.start_date, end_date=data.end_date
     )
-    return 201, term
+    return Status(201, term)
 
 
 @router.patch(
@@ -542,7 +551,7 @@ def term_update(request, term_id: int):
         end_date=data.end_date or term.end_date,
         reason=data.reason,
     )
-    return 200, Term.objects.prefetch_related("sessions").get(pk=term.pk)
+    return Status(200, Term.objects.prefetch_related("sessions").get(pk=term.pk))
 
 
 @router.post(
@@ -568,7 +577,7 @@ def session_create(request):
         notice_date=data.notice_date,
         motion_deadline=_aware(data.motion_deadline),
     )
-    return 201, session
+    return Status(201, session)
 
 
 @router.patch(
@@ -594,7 +603,7 @@ def session_update(request, session_id: int):
         motion_deadline=_aware(data.motion_deadline) if "motion_deadline" in given else session.motion_deadline,
         reason=data.reason,
     )
-    return 200, session
+    return Status(200, session)
 
 
 def _organ_parent(congress: Congress, parent_id: int | None) -> Organ | None:
@@ -625,7 +634,7 @@ def organ_create(request):
         name=data.name,
         parent=_organ_parent(congress, data.parent_id),
     )
-    return 201, organ
+    return Status(201, organ)
 
 
 @router.patch(
@@ -649,7 +658,7 @@ def organ_update(request, organ_id: int):
         parent=parent,
         reason=data.reason,
     )
-    return 200, organ
+    return Status(200, organ)
 
 
 def _unit_parent(region: Region, parent_id: int | None) -> HandlingUnit | None:
@@ -676,7 +685,7 @@ def unit_create(request):
     unit = services.unit_create(
         actor=request.user, region=region, name=data.name, kind=data.kind, parent=_unit_parent(region, data.parent_id)
     )
-    return 201, unit
+    return Status(201, unit)
 
 
 @router.patch(
@@ -705,4 +714,4 @@ def unit_update(request, unit_id: int):
         if data.is_active is not None and data.is_active != unit.is_active:
             change = services.unit_reactivate if data.is_active else services.unit_deactivate
             unit = change(actor=request.user, unit=unit, reason=data.reason)
-    return 200, HandlingUnit.objects.select_related("region").get(pk=unit.pk)
+    return Status(200, HandlingUnit.objects.select_related("region").get(pk=unit.pk))

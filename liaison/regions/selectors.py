@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from liaison.core.exceptions import NotFound
@@ -19,6 +19,15 @@ from .rules import edit_paths, view_paths
 
 TREE_DEPTH = 2  # levels shown below each root of the tree page before "load more"
 TREE_MAX_ROWS = 1500
+# 一府一委两院 first, then the departments.
+UNIT_KIND_ORDER = [
+    HandlingUnit.Kind.GOVERNMENT,
+    HandlingUnit.Kind.SUPERVISION,
+    HandlingUnit.Kind.COURT,
+    HandlingUnit.Kind.PROCURATORATE,
+    HandlingUnit.Kind.DEPARTMENT,
+    HandlingUnit.Kind.OTHER,
+]
 
 
 def _path_q(paths: tuple[str, ...] | None, lookup: str) -> Q:
@@ -198,8 +207,13 @@ def region_detail_for(*, user, pk) -> RegionDetail:
             .order_by("-number")
         )
         organs = list(Organ.objects.filter(congress=congress).select_related("parent").order_by("kind", "name"))
+    kind_rank = Case(
+        *(When(kind=kind, then=Value(i)) for i, kind in enumerate(UNIT_KIND_ORDER)),
+        default=Value(len(UNIT_KIND_ORDER)),
+        output_field=IntegerField(),
+    )
     units = list(
-        HandlingUnit.objects.filter(region=region).select_related("parent").order_by("-is_active", "kind", "name")
+        HandlingUnit.objects.filter(region=region).select_related("parent").order_by("-is_active", kind_rank, "name")
     )
     return RegionDetail(
         region=region,

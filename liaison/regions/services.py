@@ -176,6 +176,7 @@ def _clean_threshold(value) -> int:
 
 @transaction.atomic
 def congress_create(*, actor, region: Region, name: str | None = None, motion_threshold: int | None = None) -> Congress:
+    region = Region.objects.select_for_update().get(pk=region.pk)  # one congress per region
     if region.level == Level.VILLAGE:
         raise ValidationFailed(_("Villages have no people's congress."), field="region")
     if Congress.objects.filter(region=region).exists():
@@ -236,6 +237,7 @@ def _check_term(*, congress: Congress, number: int, start_date, end_date, exclud
 @transaction.atomic
 def term_create(*, actor, congress: Congress, number: int, start_date, end_date) -> Term:
     number = _clean_number(number)
+    congress = Congress.objects.select_for_update().get(pk=congress.pk)  # serialises numbering
     _check_term(congress=congress, number=number, start_date=start_date, end_date=end_date)
     term = Term.objects.create(congress=congress, number=number, start_date=start_date, end_date=end_date)
     audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=term, after=snapshot(term))
@@ -361,7 +363,7 @@ def session_update(
     reason: str = "",
 ) -> Session:
     number = _clean_number(number)
-    session = Session.objects.select_for_update().select_related("term").get(pk=session.pk)
+    session = Session.objects.select_for_update(of=("self",)).select_related("term").get(pk=session.pk)
     _check_session(
         term=session.term,
         number=number,
@@ -415,6 +417,7 @@ def _check_organ(*, congress: Congress, kind: str, name: str, parent: Organ | No
 @transaction.atomic
 def organ_create(*, actor, congress: Congress, kind: str, name: str, parent: Organ | None = None) -> Organ:
     name = _clean_text(name, field="name", max_length=150)
+    congress = Congress.objects.select_for_update().get(pk=congress.pk)  # serialises names and kinds
     _check_organ(congress=congress, kind=kind, name=name, parent=parent)
     organ = Organ.objects.create(congress=congress, kind=kind, name=name, parent=parent)
     audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=organ, after=snapshot(organ))
@@ -424,7 +427,7 @@ def organ_create(*, actor, congress: Congress, kind: str, name: str, parent: Org
 @transaction.atomic
 def organ_update(*, actor, organ: Organ, kind: str, name: str, parent: Organ | None = None, reason: str = "") -> Organ:
     name = _clean_text(name, field="name", max_length=150)
-    organ = Organ.objects.select_for_update().select_related("congress").get(pk=organ.pk)
+    organ = Organ.objects.select_for_update(of=("self",)).select_related("congress").get(pk=organ.pk)
     _check_organ(congress=organ.congress, kind=kind, name=name, parent=parent, organ=organ)
     return _update(organ, {"kind": kind, "name": name, "parent": parent}, actor=actor, reason=reason)
 
@@ -460,6 +463,7 @@ def _check_unit(
 @transaction.atomic
 def unit_create(*, actor, region: Region, name: str, kind: str, parent: HandlingUnit | None = None) -> HandlingUnit:
     name = _clean_text(name, field="name", max_length=150)
+    region = Region.objects.select_for_update().get(pk=region.pk)  # serialises names in the region
     _check_unit(region=region, name=name, kind=kind, parent=parent)
     unit = HandlingUnit.objects.create(region=region, name=name, kind=kind, level=region.level, parent=parent)
     audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=unit, after=snapshot(unit))
@@ -471,7 +475,7 @@ def unit_update(
     *, actor, unit: HandlingUnit, name: str, kind: str, parent: HandlingUnit | None = None, reason: str = ""
 ) -> HandlingUnit:
     name = _clean_text(name, field="name", max_length=150)
-    unit = HandlingUnit.objects.select_for_update().select_related("region").get(pk=unit.pk)
+    unit = HandlingUnit.objects.select_for_update(of=("self",)).select_related("region").get(pk=unit.pk)
     _check_unit(region=unit.region, name=name, kind=kind, parent=parent, unit=unit)
     return _update(unit, {"name": name, "kind": kind, "parent": parent}, actor=actor, reason=reason)
 
@@ -489,7 +493,7 @@ def unit_deactivate(*, actor, unit: HandlingUnit, reason: str = "") -> HandlingU
 
 @transaction.atomic
 def unit_reactivate(*, actor, unit: HandlingUnit, reason: str = "") -> HandlingUnit:
-    unit = HandlingUnit.objects.select_for_update().select_related("parent").get(pk=unit.pk)
+    unit = HandlingUnit.objects.select_for_update(of=("self",)).select_related("parent").get(pk=unit.pk)
     if unit.is_active:
         raise ValidationFailed(_("This unit is already active."), field="is_active")
     if unit.parent is not None and not unit.parent.is_active:
