@@ -43,7 +43,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from liaison.core.audit import audit_record
-from liaison.core.exceptions import ApplicationError, ValidationFailed
+from liaison.core.exceptions import ApplicationError, NotFound, ValidationFailed
 from liaison.core.models import AuditLog
 from liaison.regions.models import Congress, Region, Term
 
@@ -345,6 +345,15 @@ def roster_import(*, actor, file, check_only: bool = False) -> ImportReport:
             try:
                 with transaction.atomic():
                     _import_row(actor, data, report)
+            except NotFound as exc:
+                column = titles.get(exc.field or "", "") or titles["congress"]
+                report.errors.append(
+                    RowError(
+                        number,
+                        column,
+                        _("Outside your area: you may import deputies of the congresses of your regions only."),
+                    )
+                )
             except ApplicationError as exc:
                 column = titles.get(exc.field or "", "")
                 report.errors.append(RowError(number, column, str(exc.message)))

@@ -106,7 +106,9 @@ def work_list(request):
     )
     for region in regions:
         region.indent = "\u3000" * region.depth
-    groups = list(selectors.group_list_for(user=request.user).only("id", "name")[:300])
+    groups = list(
+        DeputyGroup.objects.filter(selectors.group_read_q(request.user)).only("id", "name").order_by("name")[:300]
+    )
     stations = list(_stations_for(request.user).only("id", "name")[:300])
     context = {
         "page": page,
