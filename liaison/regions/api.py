@@ -147,22 +147,25 @@ class UnitOut(Schema):
 
 class RegionPage(Schema):
     count: int
-    limit: int
-    offset: int
+    page: int
+    page_size: int
+    pages: int
     items: list[RegionOut]
 
 
 class CongressPage(Schema):
     count: int
-    limit: int
-    offset: int
+    page: int
+    page_size: int
+    pages: int
     items: list[CongressOut]
 
 
 class UnitPage(Schema):
     count: int
-    limit: int
-    offset: int
+    page: int
+    page_size: int
+    pages: int
     items: list[UnitOut]
 
 
@@ -308,15 +311,24 @@ def _choice_param(request, name: str, choices) -> str | None:
 
 
 def _page(request, qs) -> dict:
-    limit = _int_param(request, "limit", default=settings.NINJA_PAGINATION_PER_PAGE)
-    offset = _int_param(request, "offset", default=0)
-    if limit < 1 or limit > settings.API_PAGE_MAX:
+    """`?page=` (from 1) and `?page_size=` (default 50, at most 200), as every list of the API."""
+    size = _int_param(request, "page_size", default=settings.NINJA_PAGINATION_PER_PAGE)
+    page = _int_param(request, "page", default=1)
+    if size < 1 or size > settings.API_PAGE_MAX:
         raise ValidationFailed(
-            _("limit must be between 1 and %(max)d.") % {"max": settings.API_PAGE_MAX}, field="limit"
+            _("page_size must be between 1 and %(max)d.") % {"max": settings.API_PAGE_MAX}, field="page_size"
         )
-    if offset < 0:
-        raise ValidationFailed(_("offset cannot be negative."), field="offset")
-    return {"count": qs.count(), "limit": limit, "offset": offset, "items": list(qs[offset : offset + limit])}
+    if page < 1:
+        raise ValidationFailed(_("page starts at 1."), field="page")
+    count = qs.count()
+    start = (page - 1) * size
+    return {
+        "count": count,
+        "page": page,
+        "page_size": size,
+        "pages": (count + size - 1) // size,
+        "items": list(qs[start : start + size]) if start < count else [],
+    }
 
 
 def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
@@ -360,7 +372,7 @@ def _require_manage(request) -> None:
 def region_list(request):
     """Without parameters: the top of the tree. `parent=<id>`: that region's direct subregions.
     `q=<text>`: regions whose name contains the text or whose division code starts with it (within
-    `parent` when given). `level=` filters by level. Paged with `limit` (default 50, at most 200) and `offset`."""
+    `parent` when given). `level=` filters by level. Paged with `page` and `page_size` (default 50, at most 200)."""
     qs = selectors.public_region_list(
         parent_id=_int_param(request, "parent"),
         q=(request.GET.get("q") or "").strip()[:50],
@@ -379,7 +391,7 @@ def region_get(request, region_id: int):
 @api_errors
 def congress_list(request):
     """Congresses with their terms and sessions. Filters: `region=<id>` (that region's congress),
-    `within=<id>` (every congress in that subtree), `level=`. Paged with `limit` and `offset`."""
+    `within=<id>` (every congress in that subtree), `level=`. Paged with `page` and `page_size`."""
     qs = selectors.public_congress_list(
         region_id=_int_param(request, "region"),
         within=_int_param(request, "within"),
@@ -398,7 +410,7 @@ def congress_get(request, congress_id: int):
 @api_errors
 def unit_list(request):
     """Active handling units. Filters: `region=<id>`, `within=<id>` (the subtree), `q=` (name),
-    `kind=`. Paged with `limit` and `offset`."""
+    `kind=`. Paged with `page` and `page_size`."""
     qs = selectors.public_unit_list(
         region_id=_int_param(request, "region"),
         within=_int_param(request, "within"),

@@ -45,11 +45,15 @@ def test_region_tree_by_parent_and_search(client, world):
 
 
 def test_lists_are_paged(client, world):
-    page = client.get("/api/regions/", {"q": "4401", "limit": 2, "offset": 1}).json()
-    assert page["count"] == 6 and len(page["items"]) == 2 and page["limit"] == 2 and page["offset"] == 1
-    assert client.get("/api/regions/", {"limit": 0}).status_code == 400
-    assert client.get("/api/regions/", {"limit": 1000}).status_code == 400
-    assert client.get("/api/regions/", {"offset": -1}).status_code == 400
+    page = client.get("/api/regions/", {"q": "4401", "page_size": 4, "page": 2}).json()
+    assert page["count"] == 6 and page["pages"] == 2 and page["page"] == 2 and page["page_size"] == 4
+    assert len(page["items"]) == 2
+    first = client.get("/api/regions/", {"q": "4401", "page_size": 4}).json()
+    assert len(first["items"]) == 4 and not {r["id"] for r in first["items"]} & {r["id"] for r in page["items"]}
+    assert client.get("/api/regions/", {"q": "4401", "page": 9}).json()["items"] == []
+    assert client.get("/api/regions/", {"page_size": 0}).status_code == 400
+    assert client.get("/api/regions/", {"page_size": 1000}).status_code == 400
+    assert client.get("/api/regions/", {"page": 0}).status_code == 400
 
 
 def test_congresses_and_units(client, world):
@@ -95,7 +99,7 @@ def test_public_lists_keep_a_constant_number_of_queries(client, world):
     [
         "/api/regions/?parent=abc",
         "/api/regions/?level=planet",
-        "/api/regions/?limit=x",
+        "/api/regions/?page=x",
         "/api/regions/congresses?within=abc",
         "/api/regions/units?kind=spaceship",
     ],
