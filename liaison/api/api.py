@@ -63,3 +63,4 @@ def index(request):
 
 api.add_router("/stations/", "liaison.stations.api.router")
 api.add_router("/regions/", "liaison.regions.api.router")
+api.add_router("/deputies/", "liaison.deputies.api.router")
