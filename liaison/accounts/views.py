@@ -48,6 +48,9 @@ def login_view(request):
         now = int(time.time())
         request.session[SESSION_STARTED] = now
         request.session[SESSION_SEEN] = now
+        # The cookie lives as long as the absolute timeout of the live settings (the middleware ends
+        # the session on the server side as well).
+        request.session.set_expiry(request_settings(request).absolute_hours * 3600)
         return redirect(_next_url(request))
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
 

@@ -117,6 +117,7 @@ def test_session_key_rotates_at_login(world, client):
     after = client.session.session_key
     assert after and after != before
     assert client.session[SESSION_STARTED] <= int(time.time())
+    assert client.session.get_expiry_age() == 12 * 3600
 
 
 def _age_session(client, *, idle: int = 0, started: int = 0):
