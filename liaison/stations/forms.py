@@ -62,6 +62,12 @@ class EvidenceForm(forms.Form):
         _control(self.fields["note"])
 
 
+class CheckboxGrid(forms.CheckboxSelectMultiple):
+    """Deputies as a compact grid of checkboxes (a station may have dozens)."""
+
+    template_name = "stations/widgets/checkbox_grid.html"
+
+
 class SlotForm(forms.Form):
     date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start_time = forms.TimeField(label=_("from"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
@@ -70,7 +76,7 @@ class SlotForm(forms.Form):
         label=_("deputies on duty"),
         queryset=Person.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxGrid,
         help_text=_("Only deputies assigned to the station are listed."),
     )
     topic = forms.CharField(label=_("topic"), max_length=100, required=False)
