@@ -13,7 +13,7 @@ SELECT = {"class": "form-select"}
 
 class RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Region) -> str:
-        return f"{'　' * obj.depth}{obj.name}（{obj.get_level_display()} {obj.code}）"
+        return f"{'　' * obj.depth}{obj.name} · {obj.get_level_display()} · {obj.code}"
 
 
 class RegionForm(forms.Form):

@@ -19,6 +19,7 @@ from .rules import edit_paths, view_paths
 
 TREE_DEPTH = 2  # levels shown below each root of the tree page before "load more"
 TREE_MAX_ROWS = 1500
+PARENT_CHOICES_MAX = 1000
 # 一府一委两院 first, then the departments.
 UNIT_KIND_ORDER = [
     HandlingUnit.Kind.GOVERNMENT,
@@ -158,9 +159,13 @@ def region_get_for(*, user, pk, edit: bool = False) -> Region:
     return region
 
 
-def region_parent_choices_for(*, user, region: Region | None = None, level: str | None = None) -> QuerySet:
+def region_parent_choices_for(*, user, region: Region | None = None, level: str | None = None, near=None) -> QuerySet:
     """Regions the user may hang `region` (or a new region of `level`) under: in their edit scope,
-    above its level, outside its own subtree; the current parent always stays selectable."""
+    above its level, outside its own subtree; the current parent always stays selectable.
+
+    A whole province offers thousands of townships; when the list would pass PARENT_CHOICES_MAX, it
+    is narrowed to the neighbourhood (the subtree of the grandparent) of `near`, the current or the
+    proposed parent."""
     qs = Region.objects.filter(_path_q(edit_paths(user), "path"))
     level = region.level if region is not None else level
     if level:
@@ -170,8 +175,13 @@ def region_parent_choices_for(*, user, region: Region | None = None, level: str 
         qs = qs.exclude(level=Level.VILLAGE)
     if region is not None:
         qs = qs.exclude(path__startswith=region.path)
-        if region.parent_id:
-            qs = Region.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk=region.parent_id))
+        near = near or region.parent
+    if near is not None and qs.count() > PARENT_CHOICES_MAX:
+        ids = near.path.strip("/").split("/")
+        around = "/" + "/".join(ids[:-1]) + "/" if len(ids) > 1 else near.path
+        qs = qs.filter(path__startswith=around)
+    if region is not None and region.parent_id:
+        qs = Region.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk=region.parent_id))
     return qs.order_by("path")
 
 

@@ -116,7 +116,7 @@ def region_create(request):
     parent_required = edit_paths(request.user) is not None  # only the system administrator adds a top level
     form = RegionForm(
         request.POST or None,
-        parent_choices=selectors.region_parent_choices_for(user=request.user),
+        parent_choices=selectors.region_parent_choices_for(user=request.user, near=parent),
         parent_required=parent_required,
         initial={"parent": parent},
     )

@@ -457,3 +457,25 @@ def test_officer_with_two_roles_edits_only_where_they_are_officer(client, world)
     assert client.get(reverse("regions:detail", args=[world.regions["other_county"].pk])).status_code == 200
     assert client.get(reverse("regions:edit", args=[world.regions["other_county"].pk])).status_code == 404
     assert client.get(reverse("regions:edit", args=[world.regions["county"].pk])).status_code == 200
+
+
+def test_parent_picker_is_narrowed_around_the_current_parent_on_big_trees(client, world, monkeypatch):
+    from liaison.regions import selectors
+
+    admin = world.users["sysadmin"]
+    village = world.regions["village"]
+    everything = selectors.region_parent_choices_for(user=admin, region=village)
+    assert world.regions["other_town"] in everything and world.regions["town2"] in everything
+    monkeypatch.setattr(selectors, "PARENT_CHOICES_MAX", 3)
+    near = list(selectors.region_parent_choices_for(user=admin, region=village))
+    # The village's county and what lies below it stay; another prefecture's townships go.
+    assert world.regions["town"] in near and world.regions["county"] in near
+    assert world.regions["other_town"] not in near and world.regions["town2"] not in near
+    client.force_login(admin)
+    html = client.get(reverse("regions:edit", args=[village.pk])).content.decode()
+    assert "南山镇" not in html and "东风镇" in html
+
+
+def test_menu_offers_the_regions_page_to_leadership(client, world):
+    client.force_login(world.users["leader"])
+    assert reverse("regions:list") in client.get(reverse("work:home")).content.decode()
