@@ -7,7 +7,18 @@ from django.contrib import admin
 from .models import DutyAssignment, DutySlot, StandardEvidence, StandardItem, Station, StationDeputy
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class SiteViewMixin:
+    """Whoever the admin site admits (the system administrator, liaison.core.admin) may look; the
+    platform grants no Django model permissions, its rights come from roles."""
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site.has_permission(request)
+
+    def has_module_permission(self, request):
+        return self.admin_site.has_permission(request)
+
+
+class ReadOnlyAdmin(SiteViewMixin, admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -18,7 +29,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class StationDeputyInline(admin.TabularInline):
+class StationDeputyInline(SiteViewMixin, admin.TabularInline):
     model = StationDeputy
     extra = 0
     fields = ("person", "since")
@@ -39,11 +50,14 @@ class StationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StandardItem)
-class StandardItemAdmin(admin.ModelAdmin):
+class StandardItemAdmin(SiteViewMixin, admin.ModelAdmin):
     list_display = ("order", "code", "title", "description")
     list_display_links = ("title",)
     readonly_fields = ("code",)
     ordering = ("order",)
+
+    def has_change_permission(self, request, obj=None):
+        return self.admin_site.has_permission(request)
 
     def has_add_permission(self, request):
         return False
@@ -61,7 +75,7 @@ class StandardEvidenceAdmin(ReadOnlyAdmin):
     exclude = ("file",)  # files are served only by the workspace view that checks the user's scope
 
 
-class DutyAssignmentInline(admin.TabularInline):
+class DutyAssignmentInline(SiteViewMixin, admin.TabularInline):
     model = DutyAssignment
     extra = 0
     fields = ("person", "date", "start_time", "end_time")

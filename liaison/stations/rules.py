@@ -6,7 +6,8 @@
   nor its deputies;
 - leadership sees the stations of its region subtree, read-only.
 A station outside the user's scope is never "forbidden" but "not found" (the selectors see to that);
-these rules decide between "may look" and "may change" inside the scope."""
+these rules decide between "may look" and "may change" inside the scope. (The names avoid Django's own
+add_/change_/view_ model permissions, which the admin checks through the auth backends.)"""
 
 import rules
 
@@ -45,9 +46,9 @@ def staff_of_station(user, station) -> bool:
 
 
 rules.add_perm("stations.use_workspace", is_liaison_officer | is_station_staff | is_leadership)
-rules.add_perm("stations.view_station", sees_station)
-rules.add_perm("stations.add_station", is_liaison_officer)
-rules.add_perm("stations.change_station", officer_of_station)
+rules.add_perm("stations.see_station", sees_station)
+rules.add_perm("stations.create_station", is_liaison_officer)
+rules.add_perm("stations.edit_station", officer_of_station)
 rules.add_perm("stations.assign_deputies", officer_of_station)
 rules.add_perm("stations.manage_roster", officer_of_station | staff_of_station)
 rules.add_perm("stations.manage_evidence", officer_of_station | staff_of_station)

@@ -56,7 +56,7 @@ def _authorize(actor, perm: str, station: Station) -> None:
     """Outside the actor's scope answers like a missing station; inside it, a missing right is 403."""
     if actor is None:
         return
-    if not station_rules.can(actor, "view_station", station):
+    if not station_rules.can(actor, "see_station", station):
         raise NotFound()
     if not station_rules.can(actor, perm, station):
         raise PermissionDenied()
@@ -65,7 +65,7 @@ def _authorize(actor, perm: str, station: Station) -> None:
 def _check_region_in_scope(actor, region: Region) -> None:
     if actor is None:
         return
-    if not station_rules.can(actor, "add_station"):
+    if not station_rules.can(actor, "create_station"):
         raise PermissionDenied()
     paths = [r.region.path for r in actor.active_roles() if r.kind == Role.Kind.LIAISON_OFFICER]
     if not any(region.path.startswith(p) for p in paths):
@@ -152,7 +152,7 @@ def station_update(
     is_active: bool = True,
 ) -> Station:
     station = Station.objects.select_for_update().get(pk=station.pk)
-    _authorize(actor, "change_station", station)
+    _authorize(actor, "edit_station", station)
     if region.pk != station.region_id:
         _check_region_in_scope(actor, region)
     before = snapshot(station)

@@ -50,7 +50,7 @@ def _station(request, pk, perm: str | None = None) -> Station:
 
 def _rights(user, station: Station) -> dict[str, bool]:
     return {
-        "can_change": can(user, "change_station", station),
+        "can_change": can(user, "edit_station", station),
         "can_assign": can(user, "assign_deputies", station),
         "can_roster": can(user, "manage_roster", station),
         "can_evidence": can(user, "manage_evidence", station),
@@ -80,7 +80,7 @@ def work_list(request):
         "kind": kind,
         "kinds": Station.Kind.choices,
         "query": query,
-        "can_add": can(request.user, "add_station"),
+        "can_add": can(request.user, "create_station"),
     }
     return render(request, "stations/work/list.html", context)
 
@@ -93,7 +93,7 @@ def _station_form_data(form: StationForm) -> dict:
 @require_http_methods(["GET", "POST"])
 def station_create(request):
     _enter(request)
-    if not can(request.user, "add_station"):
+    if not can(request.user, "create_station"):
         raise DjangoPermissionDenied
     form = StationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -111,7 +111,7 @@ def station_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def station_edit(request, pk):
-    station = _station(request, pk, "change_station")
+    station = _station(request, pk, "edit_station")
     initial = {f: getattr(station, f) for f in StationForm.base_fields if f != "region"}
     initial["region"] = station.region_id
     form = StationForm(request.POST or None, user=request.user, initial=initial)
