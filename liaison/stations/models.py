@@ -43,7 +43,15 @@ class Station(BaseModel):
                 name="station_longitude_range",
             ),
         ]
-        indexes = [models.Index(fields=["kind", "region_path"], name="station_kind_region_idx")]
+        indexes = [
+            # A region subtree is a prefix of region_path: LIKE 'prefix%' on PostgreSQL needs the
+            # pattern operator class (SQLite ignores it). region_path alone has its own (db_index).
+            models.Index(
+                fields=["kind", "region_path"],
+                opclasses=["varchar_ops", "varchar_pattern_ops"],
+                name="station_kind_region_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
