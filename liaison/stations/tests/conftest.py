@@ -19,7 +19,10 @@ from liaison.stations.models import Station
 def make_deputy(world, region_key: str, name: str, *, gender: str = "m") -> Person:
     """A person with a serving mandate in the congress of `region_key` (direct election with a district
     at county and township level, indirect below a prefecture), through the deputies services."""
-    from liaison.deputies.services import district_create, mandate_create, person_create
+    try:
+        from liaison.deputies.services import district_create, mandate_create, person_create
+    except ImportError:  # the deputies services are not there: rows directly
+        return _make_deputy_rows(world, region_key, name, gender=gender)
 
     congress = world.congresses[region_key]
     person = person_create(actor=None, name=name, gender=gender, region=world.regions[region_key], confirm=True)
@@ -46,6 +49,32 @@ def make_deputy(world, region_key: str, name: str, *, gender: str = "m") -> Pers
             electing_congress=electing,
         )
     assert Mandate.objects.filter(person=person, status=Mandate.Status.SERVING).exists()
+    return person
+
+
+def _make_deputy_rows(world, region_key: str, name: str, *, gender: str) -> Person:
+    from liaison.deputies.pinyin import name_pinyin
+
+    congress, term = world.congresses[region_key], world.terms[region_key]
+    full, initials = name_pinyin(name)
+    person = Person.objects.create(name=name, gender=gender, name_pinyin=full, name_initials=initials)
+    if congress.level in (Level.COUNTY, Level.TOWNSHIP):
+        district, _ = ElectoralDistrict.objects.get_or_create(
+            congress=congress, name="第一选区", defaults={"region": congress.region}
+        )
+        source = {"election": "direct", "district": district}
+    else:
+        electing = next(c for c in world.congresses.values() if c.region.parent_id == congress.region_id)
+        source = {"election": "indirect", "electing_congress": electing}
+    Mandate.objects.create(
+        person=person,
+        congress=congress,
+        term=term,
+        start_date=term.start_date,
+        level=congress.level,
+        region_path=congress.region.path,
+        **source,
+    )
     return person
 
 
