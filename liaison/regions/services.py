@@ -82,6 +82,8 @@ def region_create(*, actor, name: str, code: str, level: str, parent: Region | N
     _check_choice(level, Level.choices, field="level")
     if not _child_level_ok(parent, level):
         raise ValidationFailed(_("A region must be below the level of its parent."), field="level")
+    if parent is not None:
+        parent = Region.objects.select_for_update().get(pk=parent.pk)  # serialises sibling names
     if Region.objects.filter(code=code).exists():
         raise ValidationFailed(_("This division code is already used."), field="code")
     _check_sibling_name(name=name, parent=parent)
