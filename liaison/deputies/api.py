@@ -57,9 +57,11 @@ class DeputyCard(Schema):
 
 
 class DirectoryOut(Schema):
-    count: int = Field(description="serving mandates (seats) matching the filters")
+    count: int = Field(description="serving mandates (seats) matching the filters, exact up to 2,000")
+    count_capped: bool = Field(description="true when more seats match than `count` says")
     page: int
-    pages: int
+    pages: int | None = Field(description="number of pages; null when the count is capped")
+    has_next: bool
     page_size: int
     items: list[DeputyCard] = Field(description="one item per person; a person's seats on this page are grouped")
 
@@ -273,8 +275,10 @@ def deputy_list(request, filters: Query[DirectoryQuery]):
         raise NotFound(_("Unknown region."), field="region")
     return {
         "count": page.count,
+        "count_capped": page.count_capped,
         "page": page.number,
         "pages": page.num_pages,
+        "has_next": page.has_next,
         "page_size": page.per_page,
         "items": [
             {

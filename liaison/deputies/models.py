@@ -145,7 +145,8 @@ class Mandate(BaseModel):
         on_delete=models.SET_NULL,
         related_name="mandates",
     )
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SERVING, db_index=True)
+    # No index of its own: every directory index starts with the status.
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SERVING)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
     level = models.CharField(_("level"), max_length=12, choices=Level.choices, editable=False)
@@ -188,10 +189,16 @@ class Mandate(BaseModel):
                 name="mandate_dir_level_idx",
             ),
             # The directory's order (pinyin, then person, then mandate) served straight from an index,
-            # also for a pinyin prefix search (a range on name_pinyin) and the level filter.
-            models.Index(fields=["status", "name_pinyin", "person_id", "id"], name="mandate_dir_pinyin_idx"),
+            # also for a pinyin prefix search (a range on name_pinyin) and the level filter. The region
+            # path and the name ride along so that a large subtree or a search by characters is
+            # filtered inside the index while it is read in order (see selectors.directory_mandates).
             models.Index(
-                fields=["status", "level", "name_pinyin", "person_id", "id"], name="mandate_dir_lvl_pinyin_idx"
+                fields=["status", "name_pinyin", "person_id", "id", "region_path", "person_name"],
+                name="mandate_dir_order_idx",
+            ),
+            models.Index(
+                fields=["status", "level", "name_pinyin", "person_id", "id", "region_path"],
+                name="mandate_dir_lvl_order_idx",
             ),
             models.Index(fields=["status", "name_initials"], name="mandate_dir_initials_idx"),
         ]

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Left, Lower
 
 from liaison.core.exceptions import NotFound
 from liaison.regions.models import CONGRESS_LEVELS, Level, Region
@@ -23,6 +24,8 @@ from .scoping import (
 
 PER_PAGE = 24
 MAX_PER_PAGE = 100
+COUNT_CAP = 2000  # the directory counts exactly up to here ("2000+" above)
+BROAD_LEVELS = (Level.PROVINCE, Level.PREFECTURE)
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -71,6 +74,8 @@ def name_q(q: str, *, name: str, pinyin: str, initials: str) -> Q:
         return Q(**{f"{name}__contains": q})
     letters = re.sub(r"[\s'’·-]", "", q).lower()
     if letters.isascii() and letters.isalpha():
+        if len(letters) == 1:  # one letter: the initials' first letter is the pinyin's first letter
+            return letters_prefix_q(pinyin, letters)
         return letters_prefix_q(pinyin, letters) | letters_prefix_q(initials, letters)
     return Q(**{f"{name}__contains": q})
 
@@ -87,26 +92,29 @@ class DirectoryEntry:
 
 @dataclass
 class DirectoryPage:
+    """A page of the directory. `count` is exact up to COUNT_CAP; above it `count_capped` is true,
+    the number of pages is unknown (None) and the page links run around the current page."""
+
     entries: list[DirectoryEntry]
     number: int
     per_page: int
     count: int
+    count_capped: bool = False
+    has_next: bool = False
     region: Region | None = None
     group: DeputyGroup | None = None
     station: Station | None = None
     filters: DeputyFilters = field(default_factory=DeputyFilters)
 
     @property
-    def num_pages(self) -> int:
+    def num_pages(self) -> int | None:
+        if self.count_capped:
+            return None
         return max(1, math.ceil(self.count / self.per_page))
 
     @property
     def has_previous(self) -> bool:
         return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
 
     @property
     def previous_page_number(self) -> int:
@@ -117,14 +125,21 @@ class DirectoryPage:
         return self.number + 1
 
     def page_range(self) -> list[int | None]:
-        """Page numbers around the current one, with None for a gap: 1 … 4 5 [6] 7 8 … 40."""
-        n, last = self.number, self.num_pages
-        shown = sorted({1, last, *range(max(1, n - 2), min(last, n + 2) + 1)})
+        """Page numbers around the current one, with None for a gap: 1 … 4 5 [6] 7 8 … 40. When the
+        count is capped the last page is unknown: 1 … 4 5 [6] 7 …"""
+        n = self.number
+        if self.num_pages:
+            last = self.num_pages
+            shown = sorted({1, last, *range(max(1, n - 2), min(last, n + 2) + 1)})
+        else:
+            shown = sorted({1, *range(max(1, n - 2), n + (2 if self.has_next else 1))})
         out: list[int | None] = []
         for i, p in enumerate(shown):
             if i and p - shown[i - 1] > 1:
                 out.append(None)
             out.append(p)
+        if not self.num_pages and self.has_next:
+            out.append(None)
         return out
 
 
@@ -132,8 +147,14 @@ def directory_mandates(filters: DeputyFilters, *, region: Region | None) -> Quer
     """Serving mandates matching the filters, in directory order, all conditions on the mandate table
     (its copied region path, level and name columns) so that an index serves them."""
     rows = Mandate.objects.filter(status=Mandate.Status.SERVING)
-    if filters.region:
-        rows = rows.filter(path_prefix_q("region_path", region.path)) if region else rows.none()
+    if filters.region and region is None:
+        return rows.none()
+    if region is not None and region.level in BROAD_LEVELS:
+        # A province or prefecture holds most of the rows: read the order index and test the path
+        # inside it (an expression no index serves), instead of collecting the subtree and sorting it.
+        rows = rows.alias(region_prefix=Left("region_path", len(region.path))).filter(region_prefix=region.path)
+    elif region is not None:
+        rows = rows.filter(path_prefix_q("region_path", region.path))
     if filters.level:
         rows = rows.filter(level=filters.level)
     if filters.group:
@@ -142,14 +163,26 @@ def directory_mandates(filters: DeputyFilters, *, region: Region | None) -> Quer
         rows = rows.filter(person_id__in=StationDeputy.objects.filter(station_id=filters.station).values("person_id"))
     if filters.q:
         rows = rows.filter(name_q(filters.q, name="person_name", pinyin="name_pinyin", initials="name_initials"))
+        if not is_single_letter(filters.q):
+            # The matches of a name search lie anywhere in the pinyin order (often all near its end):
+            # read them through their own indexes and sort them, rather than walking the order index
+            # until enough turn up, which a LIMIT tempts the planner to do. Lower() of the (already
+            # lower-case) pinyin gives the same order but is served by no index.
+            return rows.order_by(Lower("name_pinyin"), "person_id", "id")
     return rows.order_by("name_pinyin", "person_id", "id")
 
 
-def directory_page(*, filters: DeputyFilters, page: int = 1, per_page: int = PER_PAGE) -> DirectoryPage:
+def is_single_letter(q: str) -> bool:
+    q = q.strip()
+    return len(q) == 1 and q.isascii() and q.isalpha()
+
+
+def directory_page(*, filters: DeputyFilters, page: int = 1, per_page: int | None = None) -> DirectoryPage:
     """One page of the public directory. Queries: the region (when filtered by one), the group and
-    station named in the filters, the count, the page's ids (an index-only scan, cheap even on a deep
-    page) and the page's rows with their person and congress — a constant number."""
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    station named in the filters, the count (capped), the page's ids (an index-only scan, cheap even on
+    a deep page) and the page's rows with their person and congress — a constant number. A page number
+    past the end of a capped result gives an empty page."""
+    per_page = max(1, min(per_page or PER_PAGE, MAX_PER_PAGE))
     region = group = station = None
     if filters.region:
         region = Region.objects.filter(pk=filters.region).only("id", "name", "path", "level").first()
@@ -158,13 +191,17 @@ def directory_page(*, filters: DeputyFilters, page: int = 1, per_page: int = PER
     if filters.station:
         station = Station.objects.filter(pk=filters.station).only("id", "name").first()
     rows = directory_mandates(filters, region=region)
-    count = rows.count()
-    num_pages = max(1, math.ceil(count / per_page))
-    page = max(1, min(page, num_pages))
+    count = rows.order_by()[: COUNT_CAP + 1].count()  # bounded work, however large the result
+    count_capped = count > COUNT_CAP
+    if not count_capped:
+        page = min(page, max(1, math.ceil(count / per_page)))
+    page = max(1, page)
     offset = (page - 1) * per_page
     entries: list[DirectoryEntry] = []
+    has_next = False
     if count:
-        ids = list(rows.values_list("id", flat=True)[offset : offset + per_page])
+        ids = list(rows.values_list("id", flat=True)[offset : offset + per_page + 1])
+        has_next, ids = len(ids) > per_page, ids[:per_page]
         mandates = (
             Mandate.objects.filter(pk__in=ids)
             .select_related("person", "congress")
@@ -194,7 +231,9 @@ def directory_page(*, filters: DeputyFilters, page: int = 1, per_page: int = PER
         entries=entries,
         number=page,
         per_page=per_page,
-        count=count,
+        count=min(count, COUNT_CAP),
+        count_capped=count_capped,
+        has_next=has_next,
         region=region,
         group=group,
         station=station,
@@ -219,9 +258,9 @@ def directory_region_choices(selected: Region | None) -> list[Region]:
 
 
 def directory_filter_choices(region: Region | None) -> tuple[list[DeputyGroup], list[Station]]:
-    """Groups and stations of the chosen region's subtree for the directory's menus (none until a
-    region is chosen: at province scale there are thousands)."""
-    if region is None:
+    """Groups and stations of the chosen county or township for the directory's menus (none above
+    that: a prefecture holds hundreds of each, too many for a menu)."""
+    if region is None or region.level in BROAD_LEVELS:
         return [], []
     groups = list(
         DeputyGroup.objects.filter(path_prefix_q("region__path", region.path)).only("id", "name").order_by("name")[:300]

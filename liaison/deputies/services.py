@@ -755,3 +755,21 @@ def household_unlink(*, actor, link: HouseholdLink) -> None:
         before=snapshot(link),
     )
     link.delete()
+
+
+def mandate_directory_refresh(*, mandates=None) -> int:
+    """Fill the directory columns of mandates (name, pinyin and initials copied from the person;
+    level and region path from the congress's region) in one UPDATE each, for bulk loaders that write
+    rows without the services (demo data, gen_data). Returns the number of mandates updated."""
+    from django.db.models import OuterRef, Subquery
+
+    rows = Mandate.objects.all() if mandates is None else mandates
+    person = Person.objects.filter(pk=OuterRef("person_id"))
+    congress = Congress.objects.filter(pk=OuterRef("congress_id"))
+    return rows.update(
+        person_name=Subquery(person.values("name")[:1]),
+        name_pinyin=Subquery(person.values("name_pinyin")[:1]),
+        name_initials=Subquery(person.values("name_initials")[:1]),
+        level=Subquery(congress.values("level")[:1]),
+        region_path=Subquery(congress.values("region__path")[:1]),
+    )

@@ -163,3 +163,18 @@ def test_english_interface(client, dw):
     client.cookies["liaison_language"] = "zh-hans"
     body = client.get(LIST).content.decode()
     assert "Find a deputy" not in body
+
+
+def test_large_results_count_up_to_the_cap(client, dw, monkeypatch):
+    from liaison.deputies import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    monkeypatch.setattr(selectors, "PER_PAGE", 2)
+    page = client.get(LIST).context["page"]
+    assert (page.count, page.count_capped, page.num_pages, page.has_next) == (3, True, None, True)
+    assert page.page_range() == [1, 2, None]
+    body = client.get(LIST).content.decode()
+    assert "page=2" in body
+    last = client.get(LIST, {"page": 3}).context["page"]
+    assert (last.number, last.has_next, [e.person.name for e in last.entries]) == (3, False, ["张三丰", "赵六"])
+    assert client.get(LIST, {"page": 50}).context["page"].entries == []

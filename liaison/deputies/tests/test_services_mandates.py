@@ -225,3 +225,11 @@ def test_directory_columns_follow_a_region_move(dw):
     mandate = Mandate.objects.get(pk=dw.mandates["wang"].pk)
     w.regions["town"].refresh_from_db()
     assert mandate.region_path == w.regions["town"].path
+
+
+def test_directory_refresh_for_bulk_loads(dw):
+    Mandate.objects.update(person_name="", name_pinyin="", name_initials="", region_path="")
+    assert services.mandate_directory_refresh() == Mandate.objects.count()
+    mandate = Mandate.objects.get(pk=dw.mandates["zhang_town"].pk)
+    assert (mandate.person_name, mandate.name_initials) == ("张三丰", "zsf")
+    assert mandate.region_path == dw.w.regions["town"].path and mandate.level == "township"
