@@ -165,7 +165,7 @@ class StatusForm(forms.Form):
 
 
 class NameForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Designation"), max_length=100)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,7 +173,7 @@ class NameForm(forms.Form):
 
 
 class GroupForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Group name"), max_length=100)
     region = RegionChoiceField(label=_("Region"), queryset=Region.objects.none())
     station = forms.ModelChoiceField(label=_("Home station"), queryset=Station.objects.none(), required=False)
 
@@ -222,7 +222,7 @@ class HouseholdForm(forms.Form):
 
 class LinkForm(forms.Form):
     person = forms.IntegerField(widget=forms.HiddenInput)
-    since = forms.DateField(label=_("Since"), required=False, widget=DateInput())
+    since = forms.DateField(label=_("In touch since"), required=False, widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -409,7 +409,7 @@ def template_workbook() -> bytes:
         validation.add(f"{letters[key]}2:{letters[key]}{MAX_ROWS + 1}")
         sheet.add_data_validation(validation)
     help_sheet = workbook.create_sheet(_("Instructions"))
-    help_sheet.append([_("Column"), _("Key"), _("Required"), _("Content")])
+    help_sheet.append([_("Column"), _("Column key"), _("Required"), _("Content")])
     for c in COLUMNS:
         help_sheet.append([c.title, c.key, _("yes") if c.required else "", str(c.help)])
     help_sheet.append([])

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.utils import translation
 
 from liaison.core.exceptions import NotFound, ValidationFailed
 from liaison.core.models import AuditLog
@@ -55,9 +56,12 @@ def test_direct_election_needs_a_district_of_this_congress(dw):
     with pytest.raises(ElectionSourceInvalid) as exc:
         direct(dw, person, district=None)
     assert exc.value.field == "district"
-    with pytest.raises(ElectionSourceInvalid) as exc:
+    with pytest.raises(ElectionSourceInvalid) as exc, translation.override("en"):
         direct(dw, person, district=dw.districts["town"])
     assert "another congress" in str(exc.value.message)
+    with pytest.raises(ElectionSourceInvalid) as exc:  # the interface's default language
+        direct(dw, person, district=dw.districts["town"])
+    assert "属于其他人大" in str(exc.value.message)
 
 
 def test_indirect_election_rules(dw):
@@ -73,7 +77,7 @@ def test_indirect_election_rules(dw):
     with pytest.raises(ElectionSourceInvalid) as exc:
         services.mandate_create(**base)
     assert exc.value.field == "electing_congress"
-    with pytest.raises(ElectionSourceInvalid) as exc:
+    with pytest.raises(ElectionSourceInvalid) as exc, translation.override("en"):
         services.mandate_create(**base, electing_congress=w.congresses["pref"])
     assert "own deputies" in str(exc.value.message)
     with pytest.raises(ElectionSourceInvalid):  # a township congress is two levels below

@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from liaison.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from liaison.core.models import AuditLog
@@ -132,7 +133,7 @@ def test_jpeg_and_webp_are_accepted(world, fmt, ext):
 
 def test_fake_image_is_refused(world):
     fake = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"not really a picture" * 10)
-    with pytest.raises(InvalidPhoto) as exc:
+    with pytest.raises(InvalidPhoto) as exc, translation.override("en"):
         create(world, photo=fake)
     assert exc.value.field == "photo"
     assert "JPEG, PNG or WebP" in str(exc.value.message)
