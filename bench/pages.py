@@ -1,7 +1,8 @@
 """Django-side half of the page benchmark (run by bench/run_pages.py with the benchmark's environment).
 
     python bench/pages.py paths   DIR   # writes DIR/<scenario>.txt (paths wrk cycles through) and DIR/scenarios.json
-    python bench/pages.py profile DIR   # DIR/profile.json: per scenario, status, SQL queries, slowest query + plan
+    python bench/pages.py profile DIR   # DIR/profile.json: per scenario, status, SQL queries, slowest query + plan,
+                                        # and the median time of the page alone (20 requests, no load)
 
 The paths come from the generated province (gen_data, division codes 98…), chosen with a fixed seed."""
 
@@ -136,7 +137,14 @@ def profile(out: Path) -> None:
             elapsed = time.perf_counter() - t0
         queries = [{"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in ctx.captured_queries]
         slowest = max(queries, key=lambda q: q["ms"]) if queries else None
+        timings = []  # the page alone, no concurrent load: median over up to 20 of its paths
+        for other in (item["paths"] * 20)[:20]:
+            t0 = time.perf_counter()
+            client.get(other)
+            timings.append((time.perf_counter() - t0) * 1000)
+        timings.sort()
         results[item["key"]] = {
+            "median_ms": timings[len(timings) // 2],
             "path": path,
             "status": response.status_code,
             "bytes": len(response.content),
