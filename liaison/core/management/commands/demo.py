@@ -155,7 +155,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true", help="print only the accounts table")
 
-    def handle(self, *args, quiet=False, **options):
+    def handle(self, *args, quiet=False, verbosity=1, **options):
         self.quiet = quiet
         self.timer = Timer()
         self.now = timezone.now()
@@ -171,6 +171,8 @@ class Command(BaseCommand):
             self.build_roster()
             accounts = self.build_accounts()
             self.build_evidence()
+        if verbosity >= 2 and self.timer.rows:
+            self.stdout.write("Bulk inserts:\n" + self.timer.table())
         self.print_accounts(accounts)
 
     # --- helpers --------------------------------------------------------------------------------
@@ -267,7 +269,7 @@ class Command(BaseCommand):
         K = Organ.Kind
         if region.level == Level.TOWNSHIP:
             self._organ(congress, f"{region.name}人民代表大会主席团", K.PRESIDIUM)
-            self._organ(congress, f"{region.name}人大办公室", K.WORKING_BODY)
+            self._organ(congress, f"{region.name}人大办", K.WORKING_BODY)
             return
         short = region.name
         committees = SPECIAL_COMMITTEES_PREFECTURE if region.level == Level.PREFECTURE else SPECIAL_COMMITTEES_COUNTY
@@ -751,6 +753,4 @@ class Command(BaseCommand):
             f"at {OTP_SETUP_URL} (production settings require it for the three administrator roles).",
             "Public portal: http://127.0.0.1:8000/  ·  workspace: http://127.0.0.1:8000/work/",
         ]
-        if not self.quiet and self.timer.rows:
-            out += ["", "Bulk inserts:", self.timer.table()]
         self.stdout.write("\n".join(out))
