@@ -209,7 +209,7 @@ class StatusOut(Schema):
 
 
 def _photo_url(person: Person) -> str | None:
-    return person.photo.url if person.photo else None
+    return person.photo_url or None
 
 
 def _mandate(m: Mandate) -> dict:

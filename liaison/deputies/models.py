@@ -55,6 +55,17 @@ class Person(BaseModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def photo_url(self) -> str:
+        """Where the photo is served (liaison.deputies.public_views.deputy_photo); the file's name,
+        new at every upload, is the cache-busting version. Empty without a photo."""
+        if not self.photo:
+            return ""
+        from django.urls import reverse
+
+        version = self.photo.name.rsplit("/", 1)[-1].split(".", 1)[0]
+        return f"{reverse('portal:deputy_photo', args=[self.pk])}?v={version}"
+
     def public_contacts(self) -> dict[str, str]:
         return {
             f: getattr(self, f) for f in self.PUBLIC_CONTACT_FIELDS if getattr(self, f) and getattr(self, f"{f}_public")

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlencode
 
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -44,3 +44,26 @@ def deputy_detail(request, pk: int):
     except NotFound as exc:
         raise Http404 from exc
     return render(request, "deputies/public/detail.html", {"deputy": deputy, "person": deputy.person})
+
+
+PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+@require_GET
+def deputy_photo(request, pk: int):
+    """A deputy's photo, public like their page (a person who held a mandate). Uploads are never
+    served straight from MEDIA_ROOT; the photo was checked to be a JPEG, PNG or WebP image and
+    renamed with its real extension when it was stored."""
+    person = selectors.public_photo_person(pk=pk)
+    if person is None:
+        raise Http404
+    ext = person.photo.name.rsplit(".", 1)[-1].lower()
+    try:
+        handle = person.photo.open("rb")
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=PHOTO_TYPES.get(ext, "application/octet-stream"))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["Cache-Control"] = "public, max-age=86400"  # the URL carries the file's name as version
+    return response

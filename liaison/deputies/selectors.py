@@ -330,6 +330,11 @@ def public_deputy_get(*, pk: int) -> PublicDeputy:
     return PublicDeputy(person=person, mandates=serving_first, memberships=memberships, stations=stations)
 
 
+def public_photo_person(*, pk: int) -> Person | None:
+    """The person whose photo may be shown publicly: one with a photo who held a mandate."""
+    return Person.objects.filter(pk=pk, mandates__isnull=False).exclude(photo="").only("id", "photo").first()
+
+
 # --------------------------------------------------------------------------------------------------
 # Staff reads (scoped)
 

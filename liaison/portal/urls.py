@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("deputies/", deputies.deputy_list, name="deputies"),
     path("deputies/<int:pk>/", deputies.deputy_detail, name="deputy"),
+    path("deputies/<int:pk>/photo", deputies.deputy_photo, name="deputy_photo"),
     path("stations/", stations.station_list, name="stations"),
     path("stations/<int:pk>/", stations.station_detail, name="station"),
     path("stations/<int:pk>/calendar.ics", stations.station_calendar, name="station_calendar"),

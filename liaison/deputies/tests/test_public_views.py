@@ -178,3 +178,26 @@ def test_large_results_count_up_to_the_cap(client, dw, monkeypatch):
     last = client.get(LIST, {"page": 3}).context["page"]
     assert (last.number, last.has_next, [e.person.name for e in last.entries]) == (3, False, ["张三丰", "赵六"])
     assert client.get(LIST, {"page": 50}).context["page"].entries == []
+
+
+def test_photo_is_served_by_a_view_for_deputies_only(client, dw):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .conftest import png_bytes
+
+    zhang = services.person_update(
+        actor=None, person=dw.persons["zhang"], data={"photo": SimpleUploadedFile("z.png", png_bytes())}
+    )
+    url = zhang.photo_url
+    assert url.startswith(reverse("portal:deputy_photo", args=[zhang.pk]) + "?v=")
+    assert url in client.get(f"/deputies/{zhang.pk}/").content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    # no photo, or a person who never held a mandate: 404
+    assert client.get(reverse("portal:deputy_photo", args=[dw.persons["li"].pk])).status_code == 404
+    nobody = services.person_create(
+        actor=None, name="路人", gender="m", region=dw.w.regions["town"], photo=SimpleUploadedFile("n.png", png_bytes())
+    )
+    assert client.get(reverse("portal:deputy_photo", args=[nobody.pk])).status_code == 404
