@@ -241,10 +241,10 @@ def directory_page(*, filters: DeputyFilters, page: int = 1, per_page: int | Non
     )
 
 
-def directory_region_choices(selected: Region | None) -> list[Region]:
+def directory_region_choices(selected: Region | None) -> list[tuple[int, str, int]]:
     """Regions offered by the directory's region menu: every region down to county level, and the
     townships of the county chosen (or of the township's county), so the menu stays short at province
-    scale. One query."""
+    scale. (id, name, depth) tuples; one query."""
     q = Q(level__in=[Level.PROVINCE, Level.PREFECTURE, Level.COUNTY])
     if selected is not None:
         if selected.level == Level.COUNTY:
@@ -254,7 +254,7 @@ def directory_region_choices(selected: Region | None) -> list[Region]:
             county_ids = ids[:-1] if selected.level == Level.TOWNSHIP else ids[:-2]
             q |= Q(parent_id=int(county_ids[-1]), level=Level.TOWNSHIP) if county_ids else Q()
             q |= Q(pk=selected.pk)
-    return list(Region.objects.filter(q).only("id", "name", "level", "depth", "path").order_by("path"))
+    return list(Region.objects.filter(q).order_by("path").values_list("id", "name", "depth"))
 
 
 def directory_filter_choices(region: Region | None) -> tuple[list[DeputyGroup], list[Station]]:

@@ -25,7 +25,7 @@ from liaison.stations.models import Station
 from . import forms, roster, selectors, services
 from .errors import ProbableDuplicatePerson
 from .models import DeputyGroup, GroupMembership, Household, HouseholdLink, Mandate, Person
-from .public_views import page_number
+from .public_views import page_number, region_options
 from .scoping import covers, officer_paths, paths_q, person_write_q
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -101,11 +101,9 @@ def work_list(request):
     regions = list(
         Region.objects.filter(paths_q("path", scope.region_paths))
         .exclude(level=Level.VILLAGE)
-        .only("id", "name", "depth")
-        .order_by("path")[:2000]
+        .order_by("path")
+        .values_list("id", "name", "depth")[:2000]
     )
-    for region in regions:
-        region.indent = "\u3000" * region.depth
     groups = list(
         DeputyGroup.objects.filter(selectors.group_read_q(request.user)).only("id", "name").order_by("name")[:300]
     )
@@ -120,7 +118,7 @@ def work_list(request):
             ("none", _("without a mandate")),
         ],
         "query_string": urlencode(params),
-        "regions": regions,
+        "region_options": region_options(regions, filters.region),
         "levels": [(lv, Level(lv).label) for lv in CONGRESS_LEVELS],
         "groups": groups,
         "stations": stations,

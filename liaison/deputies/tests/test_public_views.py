@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -79,12 +80,19 @@ def test_bad_filter_values_are_ignored(client, dw):
 
 
 def test_region_menu_offers_townships_of_the_chosen_county(client, dw):
-    regions = client.get(LIST, {"region": dw.w.regions["county"].pk}).context["regions"]
-    assert dw.w.regions["town"] in regions
-    assert dw.w.regions["town2"] not in regions  # a township of another county
-    assert dw.w.regions["village"] not in regions
-    top = client.get(LIST).context["regions"]
-    assert dw.w.regions["town"] not in top and dw.w.regions["county"] in top
+    def offered(response):
+        return {int(v) for v in re.findall(r'<option value="(\d+)"', str(response.context["region_options"]))}
+
+    regions = dw.w.regions
+    menu = offered(client.get(LIST, {"region": regions["county"].pk}))
+    assert regions["town"].pk in menu
+    assert regions["town2"].pk not in menu  # a township of another county
+    assert regions["village"].pk not in menu
+    response = client.get(LIST, {"region": regions["county"].pk})
+    assert f'<option value="{regions["county"].pk}" selected>' in response.content.decode()
+    top = offered(client.get(LIST))
+    assert regions["town"].pk not in top and regions["county"].pk in top
+    assert regions["town"].pk in offered(client.get(LIST, {"region": regions["town"].pk}))
     response = client.get(LIST, {"region": dw.w.regions["town"].pk})
     assert dw.stations["s"] in response.context["stations"]
     assert dw.groups["g"] in response.context["groups"]
