@@ -136,7 +136,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "liaison.accounts.passwords.ProfilePasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
-# Defaults of the security settings; the security administrator edits the live values at /work/security/.
+# Defaults of the security settings; the security administrator edits the live values at /work/admin/security/.
 SECURITY_PROFILE_DEFAULT = env("SECURITY_PROFILE", "mlps3")  # "mlps3" or "asvs"
 LOCKOUT_ATTEMPTS_DEFAULT = env_int("LOCKOUT_ATTEMPTS", 5)
 LOCKOUT_WINDOW_MINUTES_DEFAULT = env_int("LOCKOUT_WINDOW_MINUTES", 15)

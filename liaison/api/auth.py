@@ -2,7 +2,9 @@
 session of a logged-in user also counts, so the workspace's own pages can call the API."""
 
 from django.utils import timezone
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
+
+from liaison.accounts.security import second_factor_required
 
 from .models import ApiToken
 
@@ -26,4 +28,16 @@ class StaffToken(HttpBearer):
         return row.user
 
 
-staff_auth = [StaffToken(), django_auth]
+class VerifiedSession(SessionAuth):
+    """A logged-in browser session, once it has passed the second factor where one is required."""
+
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user is None:
+            return None
+        if second_factor_required(user) and not getattr(user, "is_verified", lambda: False)():
+            return None
+        return user
+
+
+staff_auth = [StaffToken(), VerifiedSession()]

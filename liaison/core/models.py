@@ -13,6 +13,16 @@ class BaseModel(models.Model):
         abstract = True
 
 
+class AuditLogQuerySet(models.QuerySet):
+    """Bulk changes are refused as well: the trail can only grow."""
+
+    def update(self, **kwargs):
+        raise PermissionError("audit records cannot be changed")
+
+    def delete(self):
+        raise PermissionError("audit records cannot be deleted")
+
+
 class AuditLog(models.Model):
     """The audit trail: one row for every create, update and delete of a domain record and every
     security event, written in the same transaction as the change. Rows are never updated or deleted
@@ -50,6 +60,8 @@ class AuditLog(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+
+    objects = AuditLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit record")

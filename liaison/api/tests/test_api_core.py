@@ -71,3 +71,16 @@ def test_invalid_json_body_gets_a_clear_error_not_500(client, world):
     )
     assert response.status_code in (400, 422)
     assert "message" in response.json()
+
+
+def test_session_without_second_factor_is_refused_when_required(client, world, settings):
+    county = world.regions["county"]
+    assert client.login(username="officer", password=PASSWORD)
+    url = f"/api/regions/{county.pk}"
+    payload = {"name": "甲一县（新）"}
+    settings.OTP_REQUIRED_FOR_STAFF = True
+    refused = client.patch(url, payload, content_type="application/json")
+    assert refused.status_code == 401
+    settings.OTP_REQUIRED_FOR_STAFF = False
+    allowed = client.patch(url, payload, content_type="application/json")
+    assert allowed.status_code == 200, allowed.content

@@ -43,3 +43,10 @@ def test_audit_rows_cannot_change(world):
         row.save()
     with pytest.raises(PermissionError):
         row.delete()
+
+
+def test_audit_rows_cannot_change_in_bulk(world):
+    with pytest.raises(PermissionError):
+        AuditLog.objects.filter(action="create").update(reason="edited")
+    with pytest.raises(PermissionError):
+        AuditLog.objects.all().delete()
