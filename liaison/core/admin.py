@@ -4,7 +4,7 @@
   admits an active user holding the system administrator role (and nobody else, superuser or not);
   the second factor and the password change are enforced in front of /admin/ by
   `liaison.accounts.middleware.SecondFactorMiddleware`. The admin's own log-in form is not used: it
-  would bypass the lockout, so it sends people to /accounts/login/.
+  would bypass the lockout, so it serves the platform's own log-in form.
 - The audit log is never registered (only the audit administrator reads it, in the workspace).
 - Every model registered by any app gets `GuardedAdminMixin`: its workflow state fields are read-only
   (a state changes only through its service, CONVENTIONS §4) and every save or delete from the admin
@@ -25,7 +25,6 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import urlencode
 
 from .audit import audit_record, snapshot
 from .models import AuditLog
@@ -98,8 +97,13 @@ class LiaisonAdminSite(admin.AdminSite):
             if self.has_permission(request):
                 return redirect("admin:index")
             raise PermissionDenied
-        target = request.GET.get("next") or reverse("admin:index")
-        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
+        # The platform's own log-in form (lockout, audit), served here so /admin/login/ works as a page.
+        from liaison.accounts.views import login_view
+
+        if not request.GET.get("next"):
+            request.GET = request.GET.copy()
+            request.GET["next"] = reverse("admin:index")
+        return login_view(request)
 
     def password_change(self, request, extra_context=None):
         """The platform's own page: the profile's rules, the audit row, the forced-change flag."""

@@ -382,7 +382,8 @@ def test_audit_rows_cannot_be_updated_or_deleted(db):
 # --- The Django admin -----------------------------------------------------------------------------
 def test_django_admin_is_for_the_system_admin_only(world, client):
     assert client.get("/admin/").url.startswith("/accounts/login/")
-    assert client.get("/admin/login/").url.startswith("/accounts/login/")
+    page = client.get("/admin/login/")
+    assert page.status_code == 200 and page.context["next"] == "/admin/"  # the platform's hardened form
     client.force_login(world.users["officer"])
     assert client.get("/admin/login/").status_code == 403
     client.force_login(world.users["sysadmin"])
