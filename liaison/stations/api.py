@@ -1,6 +1,7 @@
 """The stations part of the JSON API (`/api/stations/…`). Public reads show open stations and the
 published roster; staff writes on the duty roster need a token or a session (liaison.api.auth) and
-call the same services as the workspace. Errors are JSON `{code, message[, field, errors]}`."""
+call the same services as the workspace. Domain errors propagate to the API's one error mapping
+(liaison.api.api), which answers JSON `{code, message[, field, errors]}`."""
 
 import datetime
 
@@ -11,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.responses import codes_4xx
 
 from liaison.api.auth import staff_auth
-from liaison.core.exceptions import ApplicationError, ValidationFailed
+from liaison.core.exceptions import ValidationFailed
 from liaison.deputies.models import Person
 
 from . import selectors, services
@@ -144,10 +145,6 @@ def _slot(slot: DutySlot) -> dict:
     }
 
 
-def _error(exc: ApplicationError):
-    return Status(exc.status, exc.as_dict())
-
-
 def _range(filters: RangeFilters, *, default_days: int) -> tuple[datetime.date, datetime.date]:
     start = filters.date_from or timezone.localdate()
     end = filters.date_to or start + datetime.timedelta(days=default_days)
@@ -181,10 +178,7 @@ def station_list(request, filters: Query[StationFilters]):
 
 @router.get("/{int:station_id}", response={200: StationDetailOut, codes_4xx: ErrorOut}, summary="One station")
 def station_detail(request, station_id: int):
-    try:
-        station = selectors.public_station_get(pk=station_id)
-    except ApplicationError as exc:
-        return _error(exc)
+    station = selectors.public_station_get(pk=station_id)
     data = _station(station)
     data.update(
         description=station.description,
@@ -203,11 +197,8 @@ def station_detail(request, station_id: int):
     summary="Published reception days of a station (default: the next 60 days)",
 )
 def station_roster(request, station_id: int, filters: Query[RangeFilters]):
-    try:
-        station = selectors.public_station_get(pk=station_id)
-        start, end = _range(filters, default_days=selectors.PUBLIC_ROSTER_DAYS)
-    except ApplicationError as exc:
-        return _error(exc)
+    station = selectors.public_station_get(pk=station_id)
+    start, end = _range(filters, default_days=selectors.PUBLIC_ROSTER_DAYS)
     slots = selectors.published_slots(station=station).filter(date__gte=start, date__lte=end)
     return [_slot(s) for s in slots.order_by("date", "start_time")]
 
@@ -222,11 +213,8 @@ def station_roster(request, station_id: int, filters: Query[RangeFilters]):
     summary="All slots of a station in your scope, drafts included",
 )
 def slot_list(request, station_id: int, filters: Query[RangeFilters]):
-    try:
-        station = selectors.station_get_for(user=request.user, pk=station_id)
-        start, end = _range(filters, default_days=selectors.PUBLIC_ROSTER_DAYS)
-    except ApplicationError as exc:
-        return _error(exc)
+    station = selectors.station_get_for(user=request.user, pk=station_id)
+    start, end = _range(filters, default_days=selectors.PUBLIC_ROSTER_DAYS)
     return [_slot(s) for s in selectors.slot_list_for(user=request.user, station=station, start=start, end=end)]
 
 
@@ -237,20 +225,17 @@ def slot_list(request, station_id: int, filters: Query[RangeFilters]):
     summary="Plan a duty slot (optionally published at once)",
 )
 def slot_create(request, station_id: int, payload: SlotIn):
-    try:
-        station = selectors.station_get_for(user=request.user, pk=station_id)
-        slot = services.slot_create(
-            actor=request.user,
-            station=station,
-            date=payload.date,
-            start_time=payload.start_time,
-            end_time=payload.end_time,
-            deputies=_persons(payload.deputies),
-            topic=payload.topic,
-            publish=payload.publish,
-        )
-    except ApplicationError as exc:
-        return _error(exc)
+    station = selectors.station_get_for(user=request.user, pk=station_id)
+    slot = services.slot_create(
+        actor=request.user,
+        station=station,
+        date=payload.date,
+        start_time=payload.start_time,
+        end_time=payload.end_time,
+        deputies=_persons(payload.deputies),
+        topic=payload.topic,
+        publish=payload.publish,
+    )
     return Status(201, _slot(slot))
 
 
@@ -258,19 +243,16 @@ def slot_create(request, station_id: int, payload: SlotIn):
     "/slots/{int:slot_id}", auth=staff_auth, response={200: SlotOut, codes_4xx: ErrorOut}, summary="Change a slot"
 )
 def slot_update(request, slot_id: int, payload: SlotUpdateIn):
-    try:
-        slot = selectors.slot_get_for(user=request.user, pk=slot_id)
-        slot = services.slot_update(
-            actor=request.user,
-            slot=slot,
-            date=payload.date,
-            start_time=payload.start_time,
-            end_time=payload.end_time,
-            deputies=_persons(payload.deputies),
-            topic=payload.topic,
-        )
-    except ApplicationError as exc:
-        return _error(exc)
+    slot = selectors.slot_get_for(user=request.user, pk=slot_id)
+    slot = services.slot_update(
+        actor=request.user,
+        slot=slot,
+        date=payload.date,
+        start_time=payload.start_time,
+        end_time=payload.end_time,
+        deputies=_persons(payload.deputies),
+        topic=payload.topic,
+    )
     return _slot(slot)
 
 
@@ -281,11 +263,8 @@ def slot_update(request, slot_id: int, payload: SlotUpdateIn):
     summary="Publish a slot (needs the minimum notice)",
 )
 def slot_publish(request, slot_id: int):
-    try:
-        slot = selectors.slot_get_for(user=request.user, pk=slot_id)
-        slot = services.slot_publish(actor=request.user, slot=slot)
-    except ApplicationError as exc:
-        return _error(exc)
+    slot = selectors.slot_get_for(user=request.user, pk=slot_id)
+    slot = services.slot_publish(actor=request.user, slot=slot)
     return _slot(slot)
 
 
@@ -296,11 +275,8 @@ def slot_publish(request, slot_id: int):
     summary="Repeat a slot weekly or monthly until a date",
 )
 def slot_repeat(request, slot_id: int, payload: RepeatIn):
-    try:
-        slot = selectors.slot_get_for(user=request.user, pk=slot_id)
-        created = services.slot_repeat(actor=request.user, slot=slot, frequency=payload.frequency, until=payload.until)
-    except ApplicationError as exc:
-        return _error(exc)
+    slot = selectors.slot_get_for(user=request.user, pk=slot_id)
+    created = services.slot_repeat(actor=request.user, slot=slot, frequency=payload.frequency, until=payload.until)
     return Status(201, [_slot(s) for s in created])
 
 
@@ -308,9 +284,6 @@ def slot_repeat(request, slot_id: int, payload: RepeatIn):
     "/slots/{int:slot_id}", auth=staff_auth, response={204: None, codes_4xx: ErrorOut}, summary="Delete a slot"
 )
 def slot_delete(request, slot_id: int):
-    try:
-        slot = selectors.slot_get_for(user=request.user, pk=slot_id)
-        services.slot_delete(actor=request.user, slot=slot)
-    except ApplicationError as exc:
-        return _error(exc)
+    slot = selectors.slot_get_for(user=request.user, pk=slot_id)
+    services.slot_delete(actor=request.user, slot=slot)
     return Status(204, None)
