@@ -50,21 +50,33 @@ def _can_manage(user, region) -> bool:
     return rules.has_perm("regions.manage", user) and can_edit_region(user, region)
 
 
-def _form_page(request, form, *, title: str, cancel_url: str, context: dict | None = None, status: int = 200):
+def _form_view(
+    request,
+    form,
+    call,
+    *,
+    success: str,
+    redirect_to,
+    title: str,
+    cancel_url: str,
+    on_saved=None,
+    context: dict | None = None,
+):
+    """The create/edit page of every record here: on a valid POST run the service `call`, then say
+    `success` and redirect (`redirect_to` is a URL or a function of the saved object returning one);
+    a domain error is shown on the form (400); `on_saved(request, obj)` adds what a save has to say."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = call()
+        except ApplicationError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, success)
+            if on_saved is not None:
+                on_saved(request, result)
+            return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
     ctx = {"form": form, "title": title, "cancel_url": cancel_url, **(context or {})}
-    return render(request, "regions/form.html", ctx, status=status)
-
-
-def _save(request, form, call, *, success: str, redirect_to):
-    """Run a service; on a domain error show it on the form (400) instead of redirecting.
-    `redirect_to` is a URL or a function of the saved object returning one."""
-    try:
-        result = call()
-    except ApplicationError as error:
-        add_to_form(form, error)
-        return None, None
-    messages.success(request, success)
-    return result, redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+    return render(request, "regions/form.html", ctx, status=400 if form.errors else 200)
 
 
 # --- tree and detail ----------------------------------------------------------------------------------
@@ -120,21 +132,21 @@ def region_create(request):
         parent_required=parent_required,
         initial={"parent": parent},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        _result, response = _save(
-            request,
-            form,
-            lambda: services.region_create(
-                actor=request.user, name=data["name"], code=data["code"], level=data["level"], parent=data["parent"]
-            ),
-            success=_("The region was created."),
-            redirect_to=lambda region: _detail_url(region.pk),
-        )
-        if response is not None:
-            return response
-    cancel = _detail_url(parent.pk) if parent else reverse("regions:list")
-    return _form_page(request, form, title=_("New region"), cancel_url=cancel, status=400 if form.errors else 200)
+    return _form_view(
+        request,
+        form,
+        lambda: services.region_create(
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            code=form.cleaned_data["code"],
+            level=form.cleaned_data["level"],
+            parent=form.cleaned_data["parent"],
+        ),
+        success=_("The region was created."),
+        redirect_to=lambda region: _detail_url(region.pk),
+        title=_("New region"),
+        cancel_url=_detail_url(parent.pk) if parent else reverse("regions:list"),
+    )
 
 
 @staff_view("regions.manage")
@@ -148,30 +160,21 @@ def region_edit(request, pk: int):
         parent_required=region.parent_id is not None and edit_paths(request.user) is not None,
         initial={"name": region.name, "code": region.code, "parent": region.parent},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        _result, response = _save(
-            request,
-            form,
-            lambda: services.region_update(
-                actor=request.user,
-                region=region,
-                name=data["name"],
-                code=data["code"],
-                parent=data["parent"],
-                reason=data.get("reason", ""),
-            ),
-            success=_("The region was saved."),
-            redirect_to=_detail_url(region.pk),
-        )
-        if response is not None:
-            return response
-    return _form_page(
+    return _form_view(
         request,
         form,
+        lambda: services.region_update(
+            actor=request.user,
+            region=region,
+            name=form.cleaned_data["name"],
+            code=form.cleaned_data["code"],
+            parent=form.cleaned_data["parent"],
+            reason=form.cleaned_data.get("reason", ""),
+        ),
+        success=_("The region was saved."),
+        redirect_to=_detail_url(region.pk),
         title=_("Edit %(name)s") % {"name": region.name},
         cancel_url=_detail_url(region.pk),
-        status=400 if form.errors else 200,
     )
 
 
@@ -183,25 +186,19 @@ def region_edit(request, pk: int):
 def congress_create(request, region_pk: int):
     region = selectors.region_get_for(user=request.user, pk=region_pk, edit=True)
     form = CongressForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        _result, response = _save(
-            request,
-            form,
-            lambda: services.congress_create(
-                actor=request.user, region=region, name=data["name"], motion_threshold=data["motion_threshold"]
-            ),
-            success=_("The congress was created."),
-            redirect_to=_detail_url(region.pk, "congress"),
-        )
-        if response is not None:
-            return response
-    return _form_page(
+    return _form_view(
         request,
         form,
+        lambda: services.congress_create(
+            actor=request.user,
+            region=region,
+            name=form.cleaned_data["name"],
+            motion_threshold=form.cleaned_data["motion_threshold"],
+        ),
+        success=_("The congress was created."),
+        redirect_to=_detail_url(region.pk, "congress"),
         title=_("New congress of %(region)s") % {"region": region.name},
         cancel_url=_detail_url(region.pk),
-        status=400 if form.errors else 200,
     )
 
 
@@ -214,29 +211,20 @@ def congress_edit(request, pk: int):
         editing=True,
         initial={"name": congress.name, "motion_threshold": congress.motion_threshold},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        _result, response = _save(
-            request,
-            form,
-            lambda: services.congress_update(
-                actor=request.user,
-                congress=congress,
-                name=data["name"],
-                motion_threshold=data["motion_threshold"],
-                reason=data.get("reason", ""),
-            ),
-            success=_("The congress was saved."),
-            redirect_to=_detail_url(congress.region_id, "congress"),
-        )
-        if response is not None:
-            return response
-    return _form_page(
+    return _form_view(
         request,
         form,
+        lambda: services.congress_update(
+            actor=request.user,
+            congress=congress,
+            name=form.cleaned_data["name"],
+            motion_threshold=form.cleaned_data["motion_threshold"],
+            reason=form.cleaned_data.get("reason", ""),
+        ),
+        success=_("The congress was saved."),
+        redirect_to=_detail_url(congress.region_id, "congress"),
         title=_("Edit %(name)s") % {"name": congress.name},
         cancel_url=_detail_url(congress.region_id),
-        status=400 if form.errors else 200,
     )
 
 
@@ -248,23 +236,14 @@ def congress_edit(request, pk: int):
 def term_create(request, congress_pk: int):
     congress = selectors.congress_get_for(user=request.user, pk=congress_pk, edit=True)
     form = TermForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        _result, response = _save(
-            request,
-            form,
-            lambda: services.term_create(actor=request.user, congress=congress, **data),
-            success=_("The term was created."),
-            redirect_to=_detail_url(congress.region_id, "terms"),
-        )
-        if response is not None:
-            return response
-    return _form_page(
+    return _form_view(
         request,
         form,
+        lambda: services.term_create(actor=request.user, congress=congress, **form.cleaned_data),
+        success=_("The term was created."),
+        redirect_to=_detail_url(congress.region_id, "terms"),
         title=_("New term of %(congress)s") % {"congress": congress.name},
         cancel_url=_detail_url(congress.region_id),
-        status=400 if form.errors else 200,
     )
 
 
@@ -277,22 +256,14 @@ def term_edit(request, pk: int):
         initial={"number": term.number, "start_date": term.start_date, "end_date": term.end_date},
     )
     region_pk = term.congress.region_id
-    if request.method == "POST" and form.is_valid():
-        _result, response = _save(
-            request,
-            form,
-            lambda: services.term_update(actor=request.user, term=term, **form.cleaned_data),
-            success=_("The term was saved."),
-            redirect_to=_detail_url(region_pk, "terms"),
-        )
-        if response is not None:
-            return response
-    return _form_page(
+    return _form_view(
         request,
         form,
+        lambda: services.term_update(actor=request.user, term=term, **form.cleaned_data),
+        success=_("The term was saved."),
+        redirect_to=_detail_url(region_pk, "terms"),
         title=_("Edit %(term)s") % {"term": term},
         cancel_url=_detail_url(region_pk),
-        status=400 if form.errors else 200,
     )
 
 
@@ -300,6 +271,7 @@ def term_edit(request, pk: int):
 
 
 def _session_saved(request, session) -> None:
+    """After a session is saved: warn when the notice comes fewer than 15 days before (003 §4)."""
     warning = services.session_notice_warning(session)
     if warning:
         messages.warning(request, warning)
@@ -311,23 +283,15 @@ def session_create(request, term_pk: int):
     term = selectors.term_get_for(user=request.user, pk=term_pk, edit=True)
     region_pk = term.congress.region_id
     form = SessionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        session, response = _save(
-            request,
-            form,
-            lambda: services.session_create(actor=request.user, term=term, **form.cleaned_data),
-            success=_("The session was created."),
-            redirect_to=_detail_url(region_pk, "terms"),
-        )
-        if response is not None:
-            _session_saved(request, session)
-            return response
-    return _form_page(
+    return _form_view(
         request,
         form,
+        lambda: services.session_create(actor=request.user, term=term, **form.cleaned_data),
+        success=_("The session was created."),
+        redirect_to=_detail_url(region_pk, "terms"),
+        on_saved=_session_saved,
         title=_("New session of %(term)s") % {"term": term},
         cancel_url=_detail_url(region_pk),
-        status=400 if form.errors else 200,
     )
 
 
@@ -346,23 +310,15 @@ def session_edit(request, pk: int):
             "motion_deadline": session.motion_deadline,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        saved, response = _save(
-            request,
-            form,
-            lambda: services.session_update(actor=request.user, session=session, **form.cleaned_data),
-            success=_("The session was saved."),
-            redirect_to=_detail_url(region_pk, "terms"),
-        )
-        if response is not None:
-            _session_saved(request, saved)
-            return response
-    return _form_page(
+    return _form_view(
         request,
         form,
+        lambda: services.session_update(actor=request.user, session=session, **form.cleaned_data),
+        success=_("The session was saved."),
+        redirect_to=_detail_url(region_pk, "terms"),
+        on_saved=_session_saved,
         title=_("Edit %(session)s") % {"session": session},
         cancel_url=_detail_url(region_pk),
-        status=400 if form.errors else 200,
     )
 
 
@@ -374,22 +330,14 @@ def session_edit(request, pk: int):
 def organ_create(request, congress_pk: int):
     congress = selectors.congress_get_for(user=request.user, pk=congress_pk, edit=True)
     form = OrganForm(request.POST or None, parent_choices=selectors.organ_parent_choices(congress=congress))
-    if request.method == "POST" and form.is_valid():
-        _result, response = _save(
-            request,
-            form,
-            lambda: services.organ_create(actor=request.user, congress=congress, **form.cleaned_data),
-            success=_("The organ was created."),
-            redirect_to=_detail_url(congress.region_id, "organs"),
-        )
-        if response is not None:
-            return response
-    return _form_page(
+    return _form_view(
         request,
         form,
+        lambda: services.organ_create(actor=request.user, congress=congress, **form.cleaned_data),
+        success=_("The organ was created."),
+        redirect_to=_detail_url(congress.region_id, "organs"),
         title=_("New organ of %(congress)s") % {"congress": congress.name},
         cancel_url=_detail_url(congress.region_id),
-        status=400 if form.errors else 200,
     )
 
 
@@ -403,22 +351,14 @@ def organ_edit(request, pk: int):
         initial={"kind": organ.kind, "name": organ.name, "parent": organ.parent},
     )
     region_pk = organ.congress.region_id
-    if request.method == "POST" and form.is_valid():
-        _result, response = _save(
-            request,
-            form,
-            lambda: services.organ_update(actor=request.user, organ=organ, **form.cleaned_data),
-            success=_("The organ was saved."),
-            redirect_to=_detail_url(region_pk, "organs"),
-        )
-        if response is not None:
-            return response
-    return _form_page(
+    return _form_view(
         request,
         form,
+        lambda: services.organ_update(actor=request.user, organ=organ, **form.cleaned_data),
+        success=_("The organ was saved."),
+        redirect_to=_detail_url(region_pk, "organs"),
         title=_("Edit %(name)s") % {"name": organ.name},
         cancel_url=_detail_url(region_pk),
-        status=400 if form.errors else 200,
     )
 
 
@@ -430,22 +370,14 @@ def organ_edit(request, pk: int):
 def unit_create(request, region_pk: int):
     region = selectors.region_get_for(user=request.user, pk=region_pk, edit=True)
     form = UnitForm(request.POST or None, parent_choices=selectors.unit_parent_choices(region=region))
-    if request.method == "POST" and form.is_valid():
-        _result, response = _save(
-            request,
-            form,
-            lambda: services.unit_create(actor=request.user, region=region, **form.cleaned_data),
-            success=_("The handling unit was created."),
-            redirect_to=_detail_url(region.pk, "units"),
-        )
-        if response is not None:
-            return response
-    return _form_page(
+    return _form_view(
         request,
         form,
+        lambda: services.unit_create(actor=request.user, region=region, **form.cleaned_data),
+        success=_("The handling unit was created."),
+        redirect_to=_detail_url(region.pk, "units"),
         title=_("New handling unit in %(region)s") % {"region": region.name},
         cancel_url=_detail_url(region.pk),
-        status=400 if form.errors else 200,
     )
 
 
@@ -458,22 +390,14 @@ def unit_edit(request, pk: int):
         parent_choices=selectors.unit_parent_choices(region=unit.region, unit=unit),
         initial={"name": unit.name, "kind": unit.kind, "parent": unit.parent},
     )
-    if request.method == "POST" and form.is_valid():
-        _result, response = _save(
-            request,
-            form,
-            lambda: services.unit_update(actor=request.user, unit=unit, **form.cleaned_data),
-            success=_("The handling unit was saved."),
-            redirect_to=_detail_url(unit.region_id, "units"),
-        )
-        if response is not None:
-            return response
-    return _form_page(
+    return _form_view(
         request,
         form,
+        lambda: services.unit_update(actor=request.user, unit=unit, **form.cleaned_data),
+        success=_("The handling unit was saved."),
+        redirect_to=_detail_url(unit.region_id, "units"),
         title=_("Edit %(name)s") % {"name": unit.name},
         cancel_url=_detail_url(unit.region_id),
-        status=400 if form.errors else 200,
     )
 
 
@@ -489,21 +413,13 @@ def unit_status(request, pk: int):
     else:
         call, title = services.unit_reactivate, _("Reactivate %(name)s") % {"name": unit.name}
         success = _("The handling unit was reactivated.")
-    if request.method == "POST" and form.is_valid():
-        _result, response = _save(
-            request,
-            form,
-            lambda: call(actor=request.user, unit=unit, reason=form.cleaned_data["reason"]),
-            success=success,
-            redirect_to=_detail_url(unit.region_id, "units"),
-        )
-        if response is not None:
-            return response
-    return _form_page(
+    return _form_view(
         request,
         form,
+        lambda: call(actor=request.user, unit=unit, reason=form.cleaned_data["reason"]),
+        success=success,
+        redirect_to=_detail_url(unit.region_id, "units"),
         title=title,
         cancel_url=_detail_url(unit.region_id),
         context={"danger": unit.is_active, "unit": unit},
-        status=400 if form.errors else 200,
     )
