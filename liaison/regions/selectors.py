@@ -239,57 +239,51 @@ def region_detail_for(*, user, pk) -> RegionDetail:
 # --- congresses, terms, sessions, organs, units -------------------------------------------------------
 
 
-def congress_get_for(*, user, pk, edit: bool = False) -> Congress:
-    congress = (
-        Congress.objects.filter(_path_q(_paths(user, edit), "region__path"), pk=pk).select_related("region").first()
-    )
-    if congress is None:
+def _get_in_scope(model, *, user, pk, edit: bool, region_path: str, related: tuple[str, ...]):
+    """One record whose region (reached through `region_path`) lies in the user's scope; a missing
+    record and one outside the scope raise the same NotFound."""
+    obj = model.objects.filter(_path_q(_paths(user, edit), region_path), pk=pk).select_related(*related).first()
+    if obj is None:
         raise NotFound()
-    return congress
+    return obj
+
+
+def congress_get_for(*, user, pk, edit: bool = False) -> Congress:
+    return _get_in_scope(Congress, user=user, pk=pk, edit=edit, region_path="region__path", related=("region",))
 
 
 def term_get_for(*, user, pk, edit: bool = False) -> Term:
-    term = (
-        Term.objects.filter(_path_q(_paths(user, edit), "congress__region__path"), pk=pk)
-        .select_related("congress__region")
-        .first()
+    return _get_in_scope(
+        Term, user=user, pk=pk, edit=edit, region_path="congress__region__path", related=("congress__region",)
     )
-    if term is None:
-        raise NotFound()
-    return term
 
 
 def session_get_for(*, user, pk, edit: bool = False) -> Session:
-    session = (
-        Session.objects.filter(_path_q(_paths(user, edit), "term__congress__region__path"), pk=pk)
-        .select_related("term__congress__region")
-        .first()
+    return _get_in_scope(
+        Session,
+        user=user,
+        pk=pk,
+        edit=edit,
+        region_path="term__congress__region__path",
+        related=("term__congress__region",),
     )
-    if session is None:
-        raise NotFound()
-    return session
 
 
 def organ_get_for(*, user, pk, edit: bool = False) -> Organ:
-    organ = (
-        Organ.objects.filter(_path_q(_paths(user, edit), "congress__region__path"), pk=pk)
-        .select_related("congress__region", "parent")
-        .first()
+    return _get_in_scope(
+        Organ,
+        user=user,
+        pk=pk,
+        edit=edit,
+        region_path="congress__region__path",
+        related=("congress__region", "parent"),
     )
-    if organ is None:
-        raise NotFound()
-    return organ
 
 
 def unit_get_for(*, user, pk, edit: bool = False) -> HandlingUnit:
-    unit = (
-        HandlingUnit.objects.filter(_path_q(_paths(user, edit), "region__path"), pk=pk)
-        .select_related("region", "parent")
-        .first()
+    return _get_in_scope(
+        HandlingUnit, user=user, pk=pk, edit=edit, region_path="region__path", related=("region", "parent")
     )
-    if unit is None:
-        raise NotFound()
-    return unit
 
 
 def organ_parent_choices(*, congress: Congress, organ: Organ | None = None) -> QuerySet:
