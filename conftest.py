@@ -10,6 +10,17 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (Simplified Chinese): a request served in English by
+    an earlier test must not leave its language active in this thread."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def world(db):
     """Regions, congresses, terms, units and a user per role (see liaison.core.testing)."""
