@@ -44,6 +44,19 @@ def _fail(form, exc: ApplicationError) -> None:
     add_to_form(form, exc)
 
 
+def _act(request, call, success) -> None:
+    """Run a one-button action from a page: a scope miss is a 404, another domain error becomes a
+    message on the page it returns to, a success says `success`."""
+    try:
+        call()
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, success)
+
+
 def _writable_person(request, pk: int) -> Person:
     _require(request, "deputies.manage")
     person = Person.objects.filter(person_write_q(request.user), pk=pk).select_related("region").first()
@@ -422,16 +435,13 @@ def member_add(request, pk: int):
         mandate = Mandate.objects.filter(pk=form.cleaned_data["mandate"]).first()
         if mandate is None:
             raise Http404
-        try:
-            services.membership_add(
+        _act(
+            request,
+            lambda: services.membership_add(
                 actor=request.user, group=group, mandate=mandate, position=form.cleaned_data["position"]
-            )
-        except ApplicationError as exc:
-            if isinstance(exc, NotFound):
-                raise Http404 from exc
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("%(name)s joined the group.") % {"name": mandate.person_name})
+            ),
+            _("%(name)s joined the group.") % {"name": mandate.person_name},
+        )
     return redirect("deputies:group", pk=group.pk)
 
 
@@ -449,14 +459,13 @@ def membership_position(request, pk: int):
     membership = _writable_membership(request, pk)
     form = forms.PositionForm(request.POST)
     if form.is_valid():
-        try:
-            services.membership_set_position(
+        _act(
+            request,
+            lambda: services.membership_set_position(
                 actor=request.user, membership=membership, position=form.cleaned_data["position"]
-            )
-        except ApplicationError as exc:
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("The position was changed."))
+            ),
+            _("The position was changed."),
+        )
     return redirect("deputies:group", pk=membership.group_id)
 
 
@@ -464,8 +473,11 @@ def membership_position(request, pk: int):
 @require_POST
 def membership_remove(request, pk: int):
     membership = _writable_membership(request, pk)
-    services.membership_remove(actor=request.user, membership=membership)
-    messages.success(request, _("%(name)s left the group.") % {"name": membership.mandate.person_name})
+    _act(
+        request,
+        lambda: services.membership_remove(actor=request.user, membership=membership),
+        _("%(name)s left the group.") % {"name": membership.mandate.person_name},
+    )
     return redirect("deputies:group", pk=membership.group_id)
 
 
@@ -544,16 +556,13 @@ def household_link(request, pk: int):
         person = Person.objects.filter(pk=form.cleaned_data["person"]).first()
         if person is None:
             raise Http404
-        try:
-            services.household_link(
+        _act(
+            request,
+            lambda: services.household_link(
                 actor=request.user, household=household, person=person, since=form.cleaned_data["since"]
-            )
-        except ApplicationError as exc:
-            if isinstance(exc, NotFound):
-                raise Http404 from exc
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("The household is now linked to %(name)s.") % {"name": person.name})
+            ),
+            _("The household is now linked to %(name)s.") % {"name": person.name},
+        )
     return redirect("deputies:household", pk=household.pk)
 
 
@@ -564,8 +573,7 @@ def household_unlink(request, pk: int):
     link = HouseholdLink.objects.filter(pk=pk).select_related("household__region", "person").first()
     if link is None or not covers(officer_paths(request.user), link.household.region.path):
         raise Http404
-    services.household_unlink(actor=request.user, link=link)
-    messages.success(request, _("The link was removed."))
+    _act(request, lambda: services.household_unlink(actor=request.user, link=link), _("The link was removed."))
     return redirect("deputies:household", pk=link.household_id)
 
 
