@@ -100,6 +100,23 @@ def _validate_station(station: Station) -> None:
         raise ValidationFailed(errors={k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from None
 
 
+def _set_fields(
+    station: Station, *, name, kind, region, address, latitude, longitude, opening_hours, phone, description, is_active
+) -> None:
+    """The station's fields from a create or an update, cleaned the same way for both."""
+    station.name = (name or "").strip()
+    station.kind = kind
+    station.region = region
+    station.region_path = region.path
+    station.address = (address or "").strip()
+    station.latitude = _coordinate(latitude, low=-90, high=90, field="latitude")
+    station.longitude = _coordinate(longitude, low=-180, high=180, field="longitude")
+    station.opening_hours = (opening_hours or "").strip()
+    station.phone = (phone or "").strip()
+    station.description = description or ""
+    station.is_active = is_active
+
+
 @transaction.atomic
 def station_create(
     *,
@@ -116,17 +133,18 @@ def station_create(
     is_active: bool = True,
 ) -> Station:
     _check_region_in_scope(actor, region)
-    station = Station(
-        name=(name or "").strip(),
+    station = Station()
+    _set_fields(
+        station,
+        name=name,
         kind=kind,
         region=region,
-        region_path=region.path,
-        address=(address or "").strip(),
-        latitude=_coordinate(latitude, low=-90, high=90, field="latitude"),
-        longitude=_coordinate(longitude, low=-180, high=180, field="longitude"),
-        opening_hours=(opening_hours or "").strip(),
-        phone=(phone or "").strip(),
-        description=description or "",
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        opening_hours=opening_hours,
+        phone=phone,
+        description=description,
         is_active=is_active,
     )
     _validate_station(station)
@@ -156,17 +174,19 @@ def station_update(
     if region.pk != station.region_id:
         _check_region_in_scope(actor, region)
     before = snapshot(station)
-    station.name = (name or "").strip()
-    station.kind = kind
-    station.region = region
-    station.region_path = region.path
-    station.address = (address or "").strip()
-    station.latitude = _coordinate(latitude, low=-90, high=90, field="latitude")
-    station.longitude = _coordinate(longitude, low=-180, high=180, field="longitude")
-    station.opening_hours = (opening_hours or "").strip()
-    station.phone = (phone or "").strip()
-    station.description = description or ""
-    station.is_active = is_active
+    _set_fields(
+        station,
+        name=name,
+        kind=kind,
+        region=region,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        opening_hours=opening_hours,
+        phone=phone,
+        description=description,
+        is_active=is_active,
+    )
     _validate_station(station)
     station.save()
     audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=station, before=before, after=snapshot(station))
