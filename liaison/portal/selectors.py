@@ -9,24 +9,10 @@ from liaison.regions.models import Region
 from liaison.stations.models import DutySlot
 
 
-def region_choice(region_id: str | None) -> Region | None:
-    if not region_id or not str(region_id).isdigit():
-        return None
-    return Region.objects.filter(pk=int(region_id)).first()
-
-
 def region_children(region: Region | None, *, limit: int = 200) -> list[Region]:
     """The regions one level below `region` (the top of the tree when none), for drilling down."""
     qs = Region.objects.filter(parent=region) if region else Region.objects.filter(parent__isnull=True)
     return list(qs.exclude(level="village").order_by("code")[:limit])
-
-
-def region_breadcrumbs(region: Region | None) -> list[Region]:
-    if region is None:
-        return []
-    ids = [int(p) for p in region.path.strip("/").split("/") if p]
-    by_id = Region.objects.in_bulk(ids)
-    return [by_id[i] for i in ids if i in by_id]
 
 
 def region_search(text: str, *, limit: int = 20) -> list[Region]:

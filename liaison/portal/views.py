@@ -1,17 +1,19 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from liaison.regions.selectors import region_by_id, region_lineage
+
 from . import selectors
 
 
 @require_GET
 def home(request):
     """Find your deputies and your station by region; upcoming reception days."""
-    region = selectors.region_choice(request.GET.get("region"))
+    region = region_by_id(request.GET.get("region"))
     query = (request.GET.get("q") or "").strip()[:50]
     context = {
         "region": region,
-        "breadcrumbs": selectors.region_breadcrumbs(region),
+        "breadcrumbs": region_lineage(region),
         "children": selectors.region_children(region),
         "query": query,
         "search_results": selectors.region_search(query),

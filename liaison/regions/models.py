@@ -22,6 +22,17 @@ CONGRESS_LEVELS = LEVEL_ORDER[:4]
 SESSION_NOTICE_MIN_DAYS = 15
 
 
+def path_ids(path: str) -> list[int]:
+    """ "/1/5/23/" → [1, 5, 23]: the ids from the root down to the region itself."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def path_prefixes(path: str) -> list[str]:
+    """ "/1/5/23/" → ["/1/", "/1/5/", "/1/5/23/"]: the paths of the region and all its ancestors."""
+    ids = path_ids(path)
+    return ["/" + "/".join(map(str, ids[: i + 1])) + "/" for i in range(len(ids))]
+
+
 class Region(BaseModel):
     """行政区划: a tree from province to village. `path` is the materialized path of ids
     ("/1/5/23/"), so a subtree is one indexed prefix match."""

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 
 from liaison.core.exceptions import NotFound
 
-from .models import LEVEL_ORDER, Congress, HandlingUnit, Level, Organ, Region, Session, Term
+from .models import LEVEL_ORDER, Congress, HandlingUnit, Level, Organ, Region, Session, Term, path_ids
 from .rules import edit_paths, view_paths
 
 TREE_DEPTH = 2  # levels shown below each root of the tree page before "load more"
@@ -41,6 +41,25 @@ def _path_q(paths: tuple[str, ...] | None, lookup: str) -> Q:
 
 def _paths(user, edit: bool) -> tuple[str, ...] | None:
     return edit_paths(user) if edit else view_paths(user)
+
+
+def region_by_id(value) -> Region | None:
+    """The region named by a filter parameter (an id), or None when absent, malformed or unknown."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return Region.objects.filter(pk=pk).first()
+
+
+def region_lineage(region: Region | None) -> list[Region]:
+    """The region's ancestors from the root, then the region itself: breadcrumbs (one query; none
+    for a root)."""
+    if region is None:
+        return []
+    ids = path_ids(region.path)[:-1]
+    by_id = Region.objects.in_bulk(ids) if ids else {}
+    return [by_id[i] for i in ids if i in by_id] + [region]
 
 
 def path_depth(path: str) -> int:
@@ -204,8 +223,7 @@ def region_detail_for(*, user, pk) -> RegionDetail:
     region = with_counts(Region.objects.filter(_path_q(view_paths(user), "path"), pk=pk)).first()
     if region is None:
         raise NotFound()
-    ancestor_ids = [int(x) for x in region.path.strip("/").split("/")[:-1]]
-    ancestors = sorted(Region.objects.filter(pk__in=ancestor_ids), key=lambda r: r.depth) if ancestor_ids else []
+    ancestors = region_lineage(region)[:-1]
     children = list(with_counts(Region.objects.filter(parent=region)).order_by("code", "name"))
     congress = congress_of(region)
     terms: list[Term] = []

@@ -14,6 +14,7 @@ from ninja.responses import codes_4xx
 from liaison.api.auth import staff_auth
 from liaison.core.exceptions import ValidationFailed
 from liaison.deputies.models import Person
+from liaison.regions.selectors import region_by_id
 
 from . import selectors, services
 from .models import DutySlot, Station
@@ -167,7 +168,7 @@ def _persons(ids: list[int]) -> list[Person]:
 
 @router.get("/", response={200: StationPage, codes_4xx: ErrorOut}, summary="Open stations")
 def station_list(request, filters: Query[StationFilters]):
-    region = selectors.region_choice(filters.region) if filters.region else None
+    region = region_by_id(filters.region) if filters.region else None
     if filters.region and region is None:
         return Status(404, {"code": "not_found", "message": _("Unknown region.")})
     qs = selectors.public_station_list(region=region, kind=filters.kind, query=filters.q)

@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from liaison.core.exceptions import NotFound
+from liaison.regions.selectors import region_by_id, region_lineage
 
 from . import poster, selectors
 from .ical import roster_calendar
@@ -26,7 +27,7 @@ def _station_or_404(pk) -> Station:
 
 @require_GET
 def station_list(request):
-    region = selectors.region_choice(request.GET.get("region"))
+    region = region_by_id(request.GET.get("region"))
     kind = request.GET.get("kind", "")
     kind = kind if kind in Station.Kind.values else ""
     query = (request.GET.get("q") or "").strip()[:50]
@@ -35,7 +36,7 @@ def station_list(request):
     context = {
         "page": page,
         "region": region,
-        "breadcrumbs": selectors.region_breadcrumbs(region),
+        "breadcrumbs": region_lineage(region),
         "children": selectors.region_children(region),
         "kind": kind,
         "kinds": Station.Kind.choices,

@@ -42,20 +42,6 @@ def _int(value) -> int | None:
         return None
 
 
-def region_choice(value) -> Region | None:
-    """The region picked in a filter (by id), or None when absent or unknown."""
-    pk = _int(value)
-    return Region.objects.filter(pk=pk).first() if pk else None
-
-
-def region_breadcrumbs(region: Region | None) -> list[Region]:
-    if region is None:
-        return []
-    ids = [int(p) for p in region.path.split("/") if p]
-    by_id = Region.objects.in_bulk(ids)
-    return [by_id[i] for i in ids if i in by_id]
-
-
 def region_children(region: Region | None) -> list[Region]:
     """Regions one level down (the roots when none is chosen) that have at least one open station."""
     qs = Region.objects.filter(parent=region) if region else Region.objects.filter(parent__isnull=True)

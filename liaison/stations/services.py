@@ -43,7 +43,7 @@ from liaison.core.audit import audit_record, snapshot
 from liaison.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from liaison.core.models import AuditLog
 from liaison.deputies.models import Mandate, Person
-from liaison.regions.models import Region
+from liaison.regions.models import Region, path_prefixes
 
 from . import exceptions as errors
 from . import rules as station_rules
@@ -196,16 +196,10 @@ def station_update(
 # --- deputies at a station (进站代表) --------------------------------------------------------------
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    """ "/1/5/23/" → ["/1/", "/1/5/", "/1/5/23/"]."""
-    parts = [p for p in path.split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
 def eligible_mandates(station: Station):
     """Serving mandates of congresses in the station's region, above it or below it."""
     return Mandate.objects.filter(
-        Q(region_path__in=_ancestor_paths(station.region_path)) | Q(region_path__startswith=station.region_path),
+        Q(region_path__in=path_prefixes(station.region_path)) | Q(region_path__startswith=station.region_path),
         status=Mandate.Status.SERVING,
     )
 

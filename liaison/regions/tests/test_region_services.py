@@ -32,3 +32,16 @@ def test_move_rewrites_subtree_paths_and_is_audited(world):
     town2 = Region.objects.get(pk=world.regions["town2"].pk)
     assert town2.path.startswith(other_pref.path) and town2.depth == 3
     assert AuditLog.objects.filter(model="regions.Region", object_id=str(county2.pk), action="update").exists()
+
+
+def test_path_helpers_and_lineage(world):
+    from liaison.regions.models import path_ids, path_prefixes
+    from liaison.regions.selectors import region_by_id, region_lineage
+
+    assert path_ids("/1/5/23/") == [1, 5, 23]
+    assert path_prefixes("/1/5/23/") == ["/1/", "/1/5/", "/1/5/23/"]
+    town = world.regions["town"]
+    assert [r.name for r in region_lineage(town)] == ["测试省", "甲市", "甲一县", "东风镇"]
+    assert region_lineage(None) == []
+    assert region_by_id(str(town.pk)) == town
+    assert region_by_id("x") is None and region_by_id(None) is None and region_by_id("999999") is None
