@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "liaison.regions",
     "liaison.deputies",
     "liaison.stations",
+    "liaison.notifications",
+    "liaison.opinions",
     "liaison.portal",
     "liaison.api",
 ]
