@@ -21,6 +21,17 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    """The working-day calendar is cached per process; a test's entries are rolled back with its
+    transaction, so the next test must not find them in the cache."""
+    from liaison.core import deadlines
+
+    deadlines.clear_cache()
+    yield
+    deadlines.clear_cache()
+
+
 @pytest.fixture
 def world(db):
     """Regions, congresses, terms, units and a user per role (see liaison.core.testing)."""

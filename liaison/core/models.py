@@ -79,3 +79,22 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit records cannot be deleted")
+
+
+class CalendarDay(BaseModel):
+    """An administrator's entry in the official working-day schedule (节假日安排), consulted before the
+    `chinesecalendar` package: a statutory holiday or rest day (放假) or a make-up working day on a
+    weekend (调休上班). It lets the platform follow the State Council's notice for a year the package
+    does not know yet, or correct the package. See liaison.core.deadlines."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=50, blank=True, help_text=_("For example 元旦 or 春节调休."))
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()
