@@ -184,6 +184,18 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # --- Domain settings ------------------------------------------------------------------------------
 # Duty slots must be published at least this many days before they take place (000 §2).
 ROSTER_MIN_NOTICE_DAYS = env_int("ROSTER_MIN_NOTICE_DAYS", 7)
+
+# Opinions (DESIGN §4). Reply deadlines in working days on the official calendar; reminders that many
+# working days before; a unit may ask for at most this many more working days; contact data of closed
+# opinions is deleted after the retention period.
+OPINION_REPLY_WORKING_DAYS = env_int("OPINION_REPLY_WORKING_DAYS", 15)
+OPINION_REMIND_WORKING_DAYS = env_int("OPINION_REMIND_WORKING_DAYS", 3)
+OPINION_MAX_EXTENSION_WORKING_DAYS = env_int("OPINION_MAX_EXTENSION_WORKING_DAYS", 15)
+OPINION_CONTACT_RETENTION_DAYS = env_int("OPINION_CONTACT_RETENTION_DAYS", 730)
+OPINION_ATTACHMENT_MAX_BYTES = env_int("OPINION_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+OPINION_ATTACHMENTS_MAX = env_int("OPINION_ATTACHMENTS_MAX", 5)
+# A phone number given online is confirmed by an SMS code before the opinion is taken.
+OPINION_SMS_VERIFICATION = env_bool("OPINION_SMS_VERIFICATION", True)
 SITE_BASE_URL = env("SITE_BASE_URL", "http://127.0.0.1:8000")
 
 # --- Background work -----------------------------------------------------------------------------

@@ -24,7 +24,6 @@ Decisions worth knowing:
 """
 
 import datetime
-import io
 import os
 import uuid
 from decimal import Decimal, InvalidOperation
@@ -39,6 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from liaison.accounts.models import Role
+from liaison.core import files
 from liaison.core.audit import audit_record, snapshot
 from liaison.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from liaison.core.models import AuditLog
@@ -253,31 +253,8 @@ def station_deputy_unassign(*, actor, station: Station, person: Person) -> None:
 
 # --- evidence of the station standard (十有) --------------------------------------------------------
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-JPEG_MAGIC = b"\xff\xd8\xff"
-PDF_MAGIC = b"%PDF-"
-EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
-
-
-def sniff_evidence(data: bytes) -> str | None:
-    """The content type of a photo or document judged by its content, never by its name: JPEG and
-    PNG must open and verify with Pillow, a PDF must start with its header and carry an end marker.
-    None when it is none of them."""
-    if data.startswith(PNG_MAGIC) or data.startswith(JPEG_MAGIC):
-        from PIL import Image
-
-        expected = "PNG" if data.startswith(PNG_MAGIC) else "JPEG"
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                if image.format != expected:
-                    return None
-                image.verify()
-        except Exception:  # any decoding failure means "not a real image"
-            return None
-        return "image/png" if expected == "PNG" else "image/jpeg"
-    if data.startswith(PDF_MAGIC) and b"%%EOF" in data[-2048:]:
-        return "application/pdf"
-    return None
+EXTENSIONS = files.EXTENSIONS
+sniff_evidence = files.sniff_document
 
 
 @transaction.atomic

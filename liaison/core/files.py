@@ -1,0 +1,40 @@
+"""Uploaded files judged by their content, never by their name or the browser's claim: the one
+place that says what an image or a PDF is, for evidence, attachments and replies alike."""
+
+import io
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+PDF_MAGIC = b"%PDF-"
+EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+
+
+def sniff_document(data: bytes) -> str | None:
+    """The content type of a photo or document: JPEG and PNG must open and verify with Pillow, a PDF
+    must start with its header and carry an end marker. None when it is none of them."""
+    if data.startswith(PNG_MAGIC) or data.startswith(JPEG_MAGIC):
+        from PIL import Image
+
+        expected = "PNG" if data.startswith(PNG_MAGIC) else "JPEG"
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format != expected:
+                    return None
+                image.verify()
+        except Exception:  # any decoding failure means "not a real image"
+            return None
+        return "image/png" if expected == "PNG" else "image/jpeg"
+    if data.startswith(PDF_MAGIC) and b"%%EOF" in data[-2048:]:
+        return "application/pdf"
+    return None
+
+
+def read_limited(file, limit: int) -> bytes | None:
+    """The file's bytes, or None when it is larger than `limit`."""
+    size = getattr(file, "size", None)
+    if size is not None and size > limit:
+        return None
+    if hasattr(file, "seek"):
+        file.seek(0)
+    data = file.read(limit + 1)
+    return None if len(data) > limit else data

@@ -1,0 +1,244 @@
+"""What the opinion workflow tells whom, through the notification outbox. The handlers run inside
+the service's transaction (the outbox rows commit with the change); delivery happens after commit.
+Imported by OpinionsConfig.ready."""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from liaison.accounts.models import Role, User
+from liaison.notifications.services import notify, register_kind
+
+from . import events
+from .models import Assignment, Extension, Opinion
+
+register_kind(
+    "opinion.received",
+    subject=_("New opinion {code}"),
+    body=_("A new opinion “{title}” is waiting in your queue."),
+    url="/work/opinions/{id}/",
+)
+register_kind(
+    "opinion.assigned",
+    subject=_("Opinion {code} assigned to {unit}"),
+    body=_("The opinion “{title}” was assigned to {unit}. Reply by {deadline}."),
+    url="/work/opinions/{id}/",
+)
+register_kind(
+    "opinion.escalated",
+    subject=_("Opinion {code} escalated to you"),
+    body=_("The opinion “{title}” was escalated to your congress's office."),
+    url="/work/opinions/{id}/",
+)
+register_kind(
+    "opinion.returned",
+    subject=_("Opinion {code} sent back by {unit}"),
+    body=_("{unit} sent back the opinion “{title}”: {reason}"),
+    url="/work/opinions/{id}/",
+)
+register_kind(
+    "opinion.replied",
+    subject=_("Opinion {code} has its reply"),
+    body=_("The units have replied to “{title}”. Feed the answer back to the citizen."),
+    url="/work/opinions/{id}/",
+)
+register_kind(
+    "opinion.reopened",
+    subject=_("Opinion {code} reopened"),
+    body=_("The citizen was not satisfied with the answer to “{title}”; it is back for re-handling."),
+    url="/work/opinions/{id}/",
+)
+register_kind(
+    "opinion.extension_requested",
+    subject=_("{unit} asks for more time on {code}"),
+    body=_("{unit} asks to reply to “{title}” by {deadline}: {reason}"),
+    url="/work/opinions/{id}/",
+)
+register_kind(
+    "opinion.extension_decided",
+    subject=_("Decision on more time for {code}"),
+    body=_("Your request to reply to “{title}” by {deadline} was {decision}."),
+    url="/work/opinions/{id}/",
+)
+register_kind(
+    "opinion.due_soon",
+    subject=_("Reply to {code} due in {days} working days"),
+    body=_("The reply to “{title}” is due on {deadline}."),
+    url="/work/opinions/{id}/",
+)
+register_kind(
+    "opinion.overdue",
+    subject=_("Reply to {code} is overdue"),
+    body=_("{unit} has not replied to “{title}”; the deadline was {deadline}."),
+    url="/work/opinions/{id}/",
+)
+register_kind(
+    "opinion.answered",
+    subject=_("Your opinion {code} has an answer"),
+    body=_("Your opinion {code} has been answered. Read the answer and rate it at {track_url}"),
+    url="/track/{code}/",
+)
+
+
+def _users(**role_filter):
+    return list(
+        User.objects.filter(is_active=True, roles__is_active=True, **role_filter).distinct().order_by("pk")
+    )
+
+
+def handlers_of(opinion: Opinion) -> list[User]:
+    """The liaison officers of the opinion's queue region and, until it is escalated, the staff of
+    its station."""
+    found = {u.pk: u for u in _users(roles__kind=Role.Kind.LIAISON_OFFICER, roles__region_id=opinion.queue_region_id)}
+    if opinion.station_id and opinion.escalations == 0:
+        found.update({u.pk: u for u in _users(roles__kind=Role.Kind.STATION_STAFF, roles__station_id=opinion.station_id)})
+    return list(found.values())
+
+
+def unit_staff(unit_id: int) -> list[User]:
+    return _users(roles__kind=Role.Kind.HANDLING_UNIT, roles__unit_id=unit_id)
+
+
+def _context(opinion: Opinion, **extra) -> dict:
+    return {"id": opinion.pk, "code": opinion.tracking_code, "title": opinion.title, **extra}
+
+
+def _tell(users, kind: str, opinion: Opinion, dedupe: str = "", **extra) -> None:
+    for user in users:
+        notify(
+            kind=kind,
+            context=_context(opinion, **extra),
+            user=user,
+            related=opinion,
+            dedupe_key=f"{dedupe}:u{user.pk}" if dedupe else "",
+        )
+
+
+@events.handles(events.OpinionSubmitted)
+def on_submitted(event):
+    opinion = Opinion.objects.get(pk=event.opinion_id)
+    _tell(handlers_of(opinion), "opinion.received", opinion)
+
+
+@events.handles(events.OpinionAssigned)
+def on_assigned(event):
+    assignment = Assignment.objects.select_related("opinion", "unit").get(pk=event.assignment_id)
+    _tell(
+        unit_staff(assignment.unit_id),
+        "opinion.assigned",
+        assignment.opinion,
+        unit=assignment.unit.name,
+        deadline=assignment.deadline.isoformat(),
+    )
+
+
+@events.handles(events.OpinionEscalated)
+def on_escalated(event):
+    opinion = Opinion.objects.get(pk=event.opinion_id)
+    _tell(handlers_of(opinion), "opinion.escalated", opinion)
+
+
+@events.handles(events.AssignmentReturned)
+def on_returned(event):
+    assignment = Assignment.objects.select_related("opinion", "unit").get(pk=event.assignment_id)
+    _tell(
+        handlers_of(assignment.opinion),
+        "opinion.returned",
+        assignment.opinion,
+        unit=assignment.unit.name,
+        reason=assignment.returned_reason,
+    )
+
+
+@events.handles(events.OpinionReplied)
+def on_replied(event):
+    opinion = Opinion.objects.get(pk=event.opinion_id)
+    _tell(handlers_of(opinion), "opinion.replied", opinion)
+
+
+@events.handles(events.OpinionReopened)
+def on_reopened(event):
+    opinion = Opinion.objects.get(pk=event.opinion_id)
+    _tell(handlers_of(opinion), "opinion.reopened", opinion)
+
+
+@events.handles(events.ExtensionRequested)
+def on_extension_requested(event):
+    extension = Extension.objects.select_related("assignment__unit", "assignment__opinion").get(pk=event.extension_id)
+    opinion = extension.assignment.opinion
+    _tell(
+        handlers_of(opinion),
+        "opinion.extension_requested",
+        opinion,
+        unit=extension.assignment.unit.name,
+        deadline=extension.requested_deadline.isoformat(),
+        reason=extension.reason,
+    )
+
+
+@events.handles(events.ExtensionDecided)
+def on_extension_decided(event):
+    extension = Extension.objects.select_related("assignment__opinion").get(pk=event.extension_id)
+    decision = _("approved") if extension.status == Extension.Status.APPROVED else _("refused")
+    _tell(
+        unit_staff(extension.assignment.unit_id),
+        "opinion.extension_decided",
+        extension.assignment.opinion,
+        deadline=extension.requested_deadline.isoformat(),
+        decision=str(decision),
+    )
+
+
+@events.handles(events.AssignmentDueSoon)
+def on_due_soon(event):
+    assignment = Assignment.objects.select_related("opinion").get(pk=event.assignment_id)
+    _tell(
+        unit_staff(assignment.unit_id),
+        "opinion.due_soon",
+        assignment.opinion,
+        dedupe=f"opinion-due:a{assignment.pk}:{assignment.deadline.isoformat()}:{event.days_left}",
+        days=event.days_left,
+        deadline=assignment.deadline.isoformat(),
+    )
+
+
+@events.handles(events.AssignmentOverdue)
+def on_overdue(event):
+    assignment = Assignment.objects.select_related("opinion", "unit").get(pk=event.assignment_id)
+    opinion = assignment.opinion
+    users = {u.pk: u for u in unit_staff(assignment.unit_id)}
+    users.update({u.pk: u for u in handlers_of(opinion)})
+    _tell(
+        users.values(),
+        "opinion.overdue",
+        opinion,
+        dedupe=f"opinion-overdue:a{assignment.pk}:{assignment.deadline.isoformat()}",
+        unit=assignment.unit.name,
+        deadline=assignment.deadline.isoformat(),
+    )
+
+
+@events.handles(events.OpinionAnswered)
+def on_answered(event):
+    """Tell the citizen by the channel they chose; the tracking page shows the answer anyway."""
+    opinion = Opinion.objects.get(pk=event.opinion_id)
+    if opinion.contact_purged_at:
+        return
+    context = _context(opinion, track_url=f"{settings.SITE_BASE_URL}/track/{opinion.tracking_code}/")
+    if opinion.notify_by == Opinion.NotifyBy.SMS and opinion.submitter_phone:
+        notify(
+            kind="opinion.answered",
+            context=context,
+            phone=opinion.submitter_phone,
+            channels=("sms",),
+            language=opinion.language,
+            related=opinion,
+        )
+    elif opinion.notify_by == Opinion.NotifyBy.EMAIL and opinion.submitter_email:
+        notify(
+            kind="opinion.answered",
+            context=context,
+            email=opinion.submitter_email,
+            channels=("email",),
+            language=opinion.language,
+            related=opinion,
+        )
