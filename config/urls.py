@@ -6,11 +6,14 @@ from liaison.core import views as core_views
 
 urlpatterns = [
     path("", include("liaison.portal.urls")),
+    path("", include("liaison.opinions.public_urls")),
     path("accounts/", include("liaison.accounts.urls")),
     path("work/", include("liaison.core.work_urls")),
     path("work/regions/", include("liaison.regions.urls")),
     path("work/deputies/", include("liaison.deputies.urls")),
     path("work/stations/", include("liaison.stations.urls")),
+    path("work/opinions/", include("liaison.opinions.work_urls")),
+    path("work/units/", include("liaison.opinions.unit_urls")),
     path("work/admin/", include("liaison.accounts.admin_urls")),
     path("work/api-tokens/", include("liaison.api.urls")),
     path("api/", api.urls),

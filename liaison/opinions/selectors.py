@@ -1,0 +1,251 @@
+"""Reads of opinions. Staff reads go through `rules.visible_q(user)`: an opinion outside the user's
+scope is answered exactly like a missing one. Public reads (tracking page, published results) never
+carry personal data."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from liaison.accounts.models import Role
+from liaison.core.exceptions import NotFound
+
+from . import rules
+from .models import Assignment, Attachment, Event, Extension, Opinion, Reply
+from .services import normalize_tracking_code
+from .workflow import ANSWERED_STATES, LIVE_ASSIGNMENT, OPEN_STATES
+
+S = Opinion.Status
+COUNT_CAP = 5000
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "deadline": ("due_date", "created_at", "id"),
+}
+
+
+@dataclass
+class QueueFilters:
+    status: str = "open"  # "open", "all", or one status
+    queue: str = "mine"  # "mine": opinions waiting at my level/station; "all": everything I may see
+    region_path: str = ""
+    category_id: int | None = None
+    channel: str = ""
+    level: str = ""
+    station_id: int | None = None
+    overdue: bool = False
+    q: str = ""
+    sort: str = "oldest"
+
+
+def _mine_q(user) -> Q:
+    """Opinions waiting in the user's own queue: of the regions they are liaison officer of exactly
+    (not the subtree below), or of their stations while not escalated."""
+    roles = user.active_roles()
+    regions = [r.region_id for r in roles if r.kind == Role.Kind.LIAISON_OFFICER]
+    stations = [r.station_id for r in roles if r.kind == Role.Kind.STATION_STAFF]
+    q = Q(pk__in=[])
+    if regions:
+        q |= Q(queue_region_id__in=regions)
+    if stations:
+        q |= Q(station_id__in=stations, escalations=0)
+    return q
+
+
+def opinion_queue_for(*, user, filters: QueueFilters | None = None) -> QuerySet[Opinion]:
+    """The triage queue: scoped, filtered, sorted, with what a list row shows already joined."""
+    f = filters or QueueFilters()
+    qs = Opinion.objects.filter(rules.visible_q(user))
+    if f.queue == "mine" and (user.has_role(Role.Kind.LIAISON_OFFICER, Role.Kind.STATION_STAFF)):
+        qs = qs.filter(_mine_q(user))
+    if f.status == "open":
+        qs = qs.filter(status__in=OPEN_STATES)
+    elif f.status in S.values:
+        qs = qs.filter(status=f.status)
+    if f.region_path:
+        qs = qs.filter(region_path__startswith=f.region_path)
+    if f.category_id:
+        qs = qs.filter(category_id=f.category_id)
+    if f.channel in Opinion.Channel.values:
+        qs = qs.filter(channel=f.channel)
+    if f.level:
+        qs = qs.filter(level=f.level)
+    if f.station_id:
+        qs = qs.filter(station_id=f.station_id)
+    if f.overdue:
+        qs = qs.filter(status=S.ASSIGNED, due_date__lt=timezone.localdate())
+    term = (f.q or "").strip()
+    if term:
+        code = normalize_tracking_code(term)
+        by_text = Q(title__icontains=term) | Q(text__icontains=term)
+        qs = qs.filter(by_text | Q(tracking_code=code)) if len(code) >= 8 else qs.filter(by_text)
+    return qs.select_related("region", "category", "station").order_by(*SORTS.get(f.sort, SORTS["oldest"]))
+
+
+def capped_count(qs: QuerySet) -> tuple[int, bool]:
+    """The number of rows up to COUNT_CAP, and whether there are more (lists say "5,000+")."""
+    n = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return min(n, COUNT_CAP), n > COUNT_CAP
+
+
+def opinion_get_for(*, user, pk) -> Opinion:
+    """One opinion with its assignments, replies, extensions, attachments and timeline, or NotFound
+    when it is missing or outside the user's scope."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    opinion = (
+        Opinion.objects.filter(rules.visible_q(user), pk=pk)
+        .select_related("region", "queue_region", "category", "station", "received_by", "merged_into", "registered_by")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("unit").prefetch_related(
+                    Prefetch("replies", queryset=Reply.objects.select_related("author")),
+                    "contacts",
+                    Prefetch("extensions", queryset=Extension.objects.select_related("requested_by", "decided_by")),
+                ),
+            ),
+            Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id")),
+            Prefetch("events", queryset=Event.objects.select_related("actor")),
+            "visits",
+        )
+        .first()
+    )
+    if opinion is None:
+        raise NotFound()
+    return opinion
+
+
+def attachment_get_for(*, user, pk) -> Attachment:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    attachment = (
+        Attachment.objects.filter(pk=pk).filter(opinion__in=Opinion.objects.filter(rules.visible_q(user))).first()
+    )
+    if attachment is None:
+        raise NotFound()
+    return attachment
+
+
+def unit_queue_for(*, user, state: str = "open", q: str = "") -> QuerySet[Assignment]:
+    """A handling unit's assignments: open ones by deadline (pending first), or replied/returned."""
+    unit_ids = rules.unit_ids_of(user)
+    qs = Assignment.objects.filter(unit_id__in=unit_ids)
+    today = timezone.localdate()
+    if state == "open":
+        qs = qs.filter(status__in=LIVE_ASSIGNMENT)
+    elif state == "overdue":
+        qs = qs.filter(status__in=LIVE_ASSIGNMENT, deadline__lt=today)
+    elif state in Assignment.Status.values:
+        qs = qs.filter(status=state)
+    term = (q or "").strip()
+    if term:
+        code = normalize_tracking_code(term)
+        match = Q(opinion__title__icontains=term) | Q(opinion__text__icontains=term)
+        qs = qs.filter(match | Q(opinion__tracking_code=code)) if len(code) >= 8 else qs.filter(match)
+    pending_extension = Extension.objects.filter(assignment=OuterRef("pk"), status=Extension.Status.PENDING)
+    return (
+        qs.select_related("opinion", "opinion__region", "opinion__category", "unit")
+        .annotate(extension_pending=Exists(pending_extension))
+        .order_by("deadline", "id")
+    )
+
+
+def overdue_for(*, user) -> QuerySet[Assignment]:
+    """Live assignments past their deadline, within the user's scope (the liaison office's board)."""
+    return (
+        Assignment.objects.filter(
+            status__in=LIVE_ASSIGNMENT,
+            deadline__lt=timezone.localdate(),
+            opinion__in=Opinion.objects.filter(rules.visible_q(user)),
+        )
+        .select_related("opinion", "unit", "opinion__region")
+        .order_by("deadline", "id")
+    )
+
+
+def worklog_for(*, user, day: datetime.date, station_id: int | None = None) -> QuerySet[Opinion]:
+    """民情工作日志: what was collected on a day at the user's stations (or one of them), in the
+    order it was registered."""
+    qs = Opinion.objects.filter(rules.visible_q(user), received_on=day)
+    if station_id:
+        qs = qs.filter(station_id=station_id)
+    return qs.select_related("station", "received_by", "registered_by", "category").order_by("created_at", "id")
+
+
+# --- public -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tracking:
+    opinion: Opinion
+    events: list
+    answer: str
+    answered: bool
+    merged_into: Opinion | None
+    can_rate: bool
+
+
+def track(code: str) -> Tracking:
+    """What the tracking page shows: status, the public steps and the answer — never personal data,
+    never staff names. A merged opinion shows the answer of the one it was merged into."""
+    code = normalize_tracking_code(code)
+    if len(code) < 8:
+        raise NotFound()
+    opinion = Opinion.objects.select_related("region", "category", "station", "merged_into").filter(
+        tracking_code=code
+    ).first()
+    if opinion is None:
+        raise NotFound()
+    steps = list(opinion.events.filter(public=True).order_by("at", "id"))
+    target = opinion.merged_into
+    source = target if target is not None else opinion
+    answered = source.status in ANSWERED_STATES or opinion.status == S.REDIRECTED
+    answer = (source.answer if answered else "") or ""
+    return Tracking(
+        opinion=opinion,
+        events=steps,
+        answer=answer,
+        answered=answered,
+        merged_into=target,
+        can_rate=opinion.status in (S.FED_BACK, S.ANSWERED_ON_SPOT),
+    )
+
+
+def published_list(*, region_path: str = "", category_id=None, q: str = "") -> QuerySet[Opinion]:
+    qs = Opinion.objects.filter(is_published=True)
+    if region_path:
+        qs = qs.filter(region_path__startswith=region_path)
+    if category_id:
+        qs = qs.filter(category_id=category_id)
+    term = (q or "").strip()
+    if term:
+        qs = qs.filter(Q(published_title__icontains=term) | Q(published_text__icontains=term))
+    return qs.select_related("region", "category").order_by("-published_at", "-id").only(
+        "pk",
+        "tracking_code",
+        "published_title",
+        "published_text",
+        "published_answer",
+        "published_at",
+        "status",
+        "satisfaction",
+        "region__name",
+        "category__name",
+    )
+
+
+def published_get(pk) -> Opinion:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    opinion = published_list().filter(pk=pk).first()
+    if opinion is None:
+        raise NotFound()
+    return opinion
