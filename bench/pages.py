@@ -42,7 +42,14 @@ def scenarios() -> list[dict]:
 
     per_page = selectors.PER_PAGE
     pages = max(1, -(-serving // per_page))
-    deep = [max(1, int(pages * 0.75)) + i for i in range(20)]
+    deep = [max(2, int(pages * 0.75)) + i for i in range(20)]
+    # A deep page is reached by "next" (keyset): its link carries the sort key of the previous page's
+    # last row. Those keys are read here once, by OFFSET, to build the links a user would have followed.
+    ordered = selectors.directory_mandates(selectors.DeputyFilters(), region=None)
+    deep_paths = [
+        f"/deputies/?after={selectors.cursor_encode(ordered.values_list('sort_pinyin', 'person_id', 'id')[(p - 1) * per_page - 1])}&n={p}"
+        for p in deep
+    ]
     counties = list(
         Region.objects.filter(path__startswith=root.path, level=Level.COUNTY)
         .order_by("id")
@@ -77,8 +84,8 @@ def scenarios() -> list[dict]:
         },
         {
             "key": "directory_deep",
-            "title": f"deputy directory, deep page (~75 % of {pages:,} pages)",
-            "paths": [f"/deputies/?page={p}" for p in deep],
+            "title": f'deputy directory, deep page reached by "next" (~75 % of {pages:,} pages)',
+            "paths": deep_paths,
         },
         {
             "key": "directory_region",

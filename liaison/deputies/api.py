@@ -35,7 +35,11 @@ class DirectoryQuery(Schema):
     group: int | None = None
     station: int | None = None
     q: str = Field("", max_length=50)
-    page: int = Field(1, ge=1, le=100000)
+    page: int = Field(
+        1, ge=1, le=100000, description=f"page number, served up to {selectors.MAX_PAGE_NUMBER}; deeper: `after`"
+    )
+    after: str = Field("", max_length=400, description="`next_cursor` of the previous page: the page after it")
+    before: str = Field("", max_length=400, description="`previous_cursor` of a page: the page before it")
     page_size: int = Field(selectors.PER_PAGE, ge=1, le=selectors.MAX_PER_PAGE)
 
 
@@ -59,9 +63,12 @@ class DeputyCard(Schema):
 class DirectoryOut(Schema):
     count: int = Field(description="serving mandates (seats) matching the filters, exact up to 2,000")
     count_capped: bool = Field(description="true when more seats match than `count` says")
-    page: int
+    page: int | None = Field(description="the page's number; null for a page reached by `after` or `before`")
     pages: int | None = Field(description="number of pages; null when the count is capped")
     has_next: bool
+    has_previous: bool
+    next_cursor: str = Field(description="pass as `after` for the next page (keyset: as fast on any page)")
+    previous_cursor: str = Field(description="pass as `before` for the previous page")
     page_size: int
     items: list[DeputyCard] = Field(description="one item per person; a person's seats on this page are grouped")
 
@@ -266,11 +273,17 @@ def deputy_list(request, filters: Query[DirectoryQuery]):
     """Serving deputies with the directory's filters (region subtree, congress level, group, station,
     name by Chinese characters, full pinyin or initials), ordered by pinyin."""
     parsed = selectors.DeputyFilters.parse(
-        {k: str(v) for k, v in filters.dict().items() if v not in (None, "") and k not in ("page", "page_size")}
+        {
+            k: str(v)
+            for k, v in filters.dict().items()
+            if v not in (None, "") and k not in ("page", "page_size", "after", "before")
+        }
     )
     if filters.level and not parsed.level:
         raise ValidationFailed(_("Unknown congress level."), field="level")
-    page = selectors.directory_page(filters=parsed, page=filters.page, per_page=filters.page_size)
+    page = selectors.directory_page(
+        filters=parsed, page=filters.page, after=filters.after, before=filters.before, per_page=filters.page_size
+    )
     if filters.region and page.region is None:
         raise NotFound(_("Unknown region."), field="region")
     return {
@@ -279,6 +292,9 @@ def deputy_list(request, filters: Query[DirectoryQuery]):
         "page": page.number,
         "pages": page.num_pages,
         "has_next": page.has_next,
+        "has_previous": page.has_previous,
+        "next_cursor": page.next_cursor if page.has_next else "",
+        "previous_cursor": page.previous_cursor if page.has_previous else "",
         "page_size": page.per_page,
         "items": [
             {

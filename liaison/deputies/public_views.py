@@ -35,7 +35,13 @@ def page_number(value) -> int:
 @require_GET
 def deputy_list(request):
     filters = selectors.DeputyFilters.parse(request.GET)
-    page = selectors.directory_page(filters=filters, page=page_number(request.GET.get("page")))
+    page = selectors.directory_page(
+        filters=filters,
+        page=page_number(request.GET.get("page")),
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        number=page_number(request.GET.get("n")),
+    )
     groups, stations = selectors.directory_filter_choices(page.region)
     regions = selectors.directory_region_choices(page.region)
     context = {

@@ -2,11 +2,14 @@
 staff lists and pages, scoped to the user (see scoping.py). Out-of-scope and missing records raise
 the same NotFound."""
 
+import base64
+import binascii
+import json
 import math
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Left, Lower
 
 from liaison.core.exceptions import NotFound
@@ -92,15 +95,24 @@ class DirectoryEntry:
 
 @dataclass
 class DirectoryPage:
-    """A page of the directory. `count` is exact up to COUNT_CAP; above it `count_capped` is true,
-    the number of pages is unknown (None) and the page links run around the current page."""
+    """A page of the directory. `count` is exact up to COUNT_CAP; above it `count_capped` is true and
+    the number of pages is unknown (None).
+
+    Pages are reached by keyset ("next" carries the sort key of the page's last row, "previous" that of
+    its first), so a page deep in the directory costs what the first one costs; the first
+    NUMBERED_PAGES pages can also be reached by number (a short OFFSET). `number` is the page's number
+    when known: given for a numbered page, carried along by the next/previous links otherwise (it only
+    labels the page, it never positions it); None when unknown."""
 
     entries: list[DirectoryEntry]
-    number: int
+    number: int | None
     per_page: int
     count: int
     count_capped: bool = False
     has_next: bool = False
+    has_previous: bool = False
+    next_cursor: str = ""
+    previous_cursor: str = ""
     region: Region | None = None
     group: DeputyGroup | None = None
     station: Station | None = None
@@ -113,39 +125,52 @@ class DirectoryPage:
         return max(1, math.ceil(self.count / self.per_page))
 
     @property
-    def has_previous(self) -> bool:
-        return self.number > 1
+    def previous_number(self) -> int | None:
+        return self.number - 1 if self.number and self.number > 1 else None
 
     @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
+    def next_number(self) -> int | None:
+        return self.number + 1 if self.number else None
 
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
+    def page_range(self) -> list[int]:
+        """The numbered pages offered beside previous/next: 1 … NUMBERED_PAGES (no further than the
+        results go), when the current page is one of them; none on a page deeper than that."""
+        if self.number is None or self.number > NUMBERED_PAGES:
+            return []
+        last = self.num_pages or (self.number + 1 if self.has_next else self.number)
+        if last <= 1:
+            return []
+        return list(range(1, min(last, NUMBERED_PAGES) + 1))
 
-    def page_range(self) -> list[int | None]:
-        """Page numbers around the current one, with None for a gap: 1 … 4 5 [6] 7 8 … 40. When the
-        count is capped the last page is unknown: 1 … 4 5 [6] 7 …"""
-        n = self.number
-        if self.num_pages:
-            last = self.num_pages
-            shown = sorted({1, last, *range(max(1, n - 2), min(last, n + 2) + 1)})
-        else:
-            shown = sorted({1, *range(max(1, n - 2), n + (2 if self.has_next else 1))})
-        out: list[int | None] = []
-        for i, p in enumerate(shown):
-            if i and p - shown[i - 1] > 1:
-                out.append(None)
-            out.append(p)
-        if not self.num_pages and self.has_next:
-            out.append(None)
-        return out
+
+NUMBERED_PAGES = 5  # the pages offered by number; any page can be reached by next/previous
+MAX_PAGE_NUMBER = 100  # a number beyond this (an old link, a crawler) is served as this page
+
+
+def cursor_encode(key: tuple[str, int, int]) -> str:
+    """The sort key of a row (pinyin, person id, mandate id) as a URL-safe token."""
+    raw = json.dumps(list(key), ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_decode(token: str) -> tuple[str, int, int] | None:
+    """The sort key in a token, or None for anything that is not one (ignored, never an error)."""
+    token = (token or "").strip()
+    if not token or len(token) > 400:
+        return None
+    try:
+        pinyin, person_id, pk = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, TypeError, binascii.Error):
+        return None
+    if not (isinstance(pinyin, str) and type(person_id) is int and type(pk) is int):
+        return None
+    return pinyin, person_id, pk
 
 
 def directory_mandates(filters: DeputyFilters, *, region: Region | None) -> QuerySet[Mandate]:
     """Serving mandates matching the filters, in directory order, all conditions on the mandate table
-    (its copied region path, level and name columns) so that an index serves them."""
+    (its copied region path, level and name columns) so that an index serves them. The pinyin the rows
+    are ordered by is annotated as `sort_pinyin` (the keys of a page are read from it, see keyset_q)."""
     rows = Mandate.objects.filter(status=Mandate.Status.SERVING)
     if filters.region and region is None:
         return rows.none()
@@ -168,8 +193,21 @@ def directory_mandates(filters: DeputyFilters, *, region: Region | None) -> Quer
             # read them through their own indexes and sort them, rather than walking the order index
             # until enough turn up, which a LIMIT tempts the planner to do. Lower() of the (already
             # lower-case) pinyin gives the same order but is served by no index.
-            return rows.order_by(Lower("name_pinyin"), "person_id", "id")
-    return rows.order_by("name_pinyin", "person_id", "id")
+            return rows.annotate(sort_pinyin=Lower("name_pinyin")).order_by("sort_pinyin", "person_id", "id")
+    return rows.annotate(sort_pinyin=F("name_pinyin")).order_by("sort_pinyin", "person_id", "id")
+
+
+def keyset_q(key: tuple[str, int, int], *, after: bool) -> Q:
+    """Rows after (or before) `key` in directory order. Written out rather than as a row comparison
+    (Django has no public one), with the leading `sort_pinyin >=` (or `<=`) repeated on its own: that
+    bound is what the order index is entered at, so a deep page reads only its own rows."""
+    pinyin, person_id, pk = key
+    op = "gt" if after else "lt"
+    return Q(**{f"sort_pinyin__{op}e": pinyin}) & (
+        Q(**{f"sort_pinyin__{op}": pinyin})
+        | Q(sort_pinyin=pinyin, **{f"person_id__{op}": person_id})
+        | Q(sort_pinyin=pinyin, person_id=person_id, **{f"pk__{op}": pk})
+    )
 
 
 def is_single_letter(q: str) -> bool:
@@ -177,11 +215,21 @@ def is_single_letter(q: str) -> bool:
     return len(q) == 1 and q.isascii() and q.isalpha()
 
 
-def directory_page(*, filters: DeputyFilters, page: int = 1, per_page: int | None = None) -> DirectoryPage:
-    """One page of the public directory. Queries: the region (when filtered by one), the group and
-    station named in the filters, the count (capped), the page's ids (an index-only scan, cheap even on
-    a deep page) and the page's rows with their person and congress — a constant number. A page number
-    past the end of a capped result gives an empty page."""
+def directory_page(
+    *,
+    filters: DeputyFilters,
+    page: int = 1,
+    after: str = "",
+    before: str = "",
+    number: int | None = None,
+    per_page: int | None = None,
+) -> DirectoryPage:
+    """One page of the public directory: the rows after the `after` token, or those before the
+    `before` token, or page `page` by number (at most MAX_PAGE_NUMBER). `number` labels a keyset page
+    (see DirectoryPage). Queries: the region (when filtered by one), the group and station named in
+    the filters, the count (capped), the page's keys (an index-only scan that starts at the key, so as
+    cheap deep in the directory as at its start) and the page's rows with their person and congress —
+    a constant number. A bad token is ignored (the first page); past the end gives an empty page."""
     per_page = max(1, min(per_page or PER_PAGE, MAX_PER_PAGE))
     region = group = station = None
     if filters.region:
@@ -193,52 +241,81 @@ def directory_page(*, filters: DeputyFilters, page: int = 1, per_page: int | Non
     rows = directory_mandates(filters, region=region)
     count = rows.order_by()[: COUNT_CAP + 1].count()  # bounded work, however large the result
     count_capped = count > COUNT_CAP
-    if not count_capped:
-        page = min(page, max(1, math.ceil(count / per_page)))
-    page = max(1, page)
-    offset = (page - 1) * per_page
-    entries: list[DirectoryEntry] = []
-    has_next = False
+    after_key, before_key = cursor_decode(after), cursor_decode(before)
+    if after_key or before_key:
+        number = number if number and 1 < number < 10**6 else None
+    else:
+        page = max(1, min(page, MAX_PAGE_NUMBER))
+        if not count_capped:
+            page = min(page, max(1, math.ceil(count / per_page)))
+        number = page
+    keys: list[tuple[str, int, int]] = []
+    has_next = has_previous = False
     if count:
-        ids = list(rows.values_list("id", flat=True)[offset : offset + per_page + 1])
-        has_next, ids = len(ids) > per_page, ids[:per_page]
-        mandates = (
-            Mandate.objects.filter(pk__in=ids)
-            .select_related("person", "congress")
-            .only(
-                "id",
-                "person_id",
-                "congress_id",
-                "level",
-                "name_pinyin",
-                "person__id",
-                "person__name",
-                "person__gender",
-                "person__photo",
-                "person__party",
-                "person__work_unit",
-                "congress__id",
-                "congress__name",
-            )
-            .order_by("name_pinyin", "person_id", "id")
-        )
-        for mandate in mandates:  # one card per person: a person's mandates are adjacent in this order
-            if entries and entries[-1].person.pk == mandate.person_id:
-                entries[-1].mandates.append(mandate)
-            else:
-                entries.append(DirectoryEntry(person=mandate.person, mandates=[mandate]))
+        fields = ("sort_pinyin", "person_id", "id")
+        if after_key:
+            keys = list(rows.filter(keyset_q(after_key, after=True)).values_list(*fields)[: per_page + 1])
+            has_next, has_previous = len(keys) > per_page, True
+        elif before_key:
+            backwards = rows.filter(keyset_q(before_key, after=False)).order_by("-sort_pinyin", "-person_id", "-id")
+            keys = list(backwards.values_list(*fields)[: per_page + 1])
+            has_previous, has_next = len(keys) > per_page, True
+            keys = keys[:per_page][::-1]
+        else:
+            offset = (number - 1) * per_page
+            keys = list(rows.values_list(*fields)[offset : offset + per_page + 1])
+            has_next, has_previous = len(keys) > per_page, number > 1
+        keys = keys[:per_page]
+    entries = directory_entries([pk for _, _, pk in keys])
     return DirectoryPage(
         entries=entries,
-        number=page,
+        number=number,
         per_page=per_page,
         count=min(count, COUNT_CAP),
         count_capped=count_capped,
-        has_next=has_next,
+        has_next=has_next and bool(keys),
+        has_previous=has_previous and bool(keys),
+        next_cursor=cursor_encode(keys[-1]) if keys else "",
+        previous_cursor=cursor_encode(keys[0]) if keys else "",
         region=region,
         group=group,
         station=station,
         filters=filters,
     )
+
+
+def directory_entries(ids: list[int]) -> list[DirectoryEntry]:
+    """The cards of a page: its mandates with their person and congress (one query), one card per
+    person (a person's mandates are adjacent in directory order)."""
+    if not ids:
+        return []
+    mandates = (
+        Mandate.objects.filter(pk__in=ids)
+        .select_related("person", "congress")
+        .only(
+            "id",
+            "person_id",
+            "congress_id",
+            "level",
+            "name_pinyin",
+            "person__id",
+            "person__name",
+            "person__gender",
+            "person__photo",
+            "person__party",
+            "person__work_unit",
+            "congress__id",
+            "congress__name",
+        )
+    )
+    order = {pk: i for i, pk in enumerate(ids)}
+    entries: list[DirectoryEntry] = []
+    for mandate in sorted(mandates, key=lambda m: order[m.pk]):
+        if entries and entries[-1].person.pk == mandate.person_id:
+            entries[-1].mandates.append(mandate)
+        else:
+            entries.append(DirectoryEntry(person=mandate.person, mandates=[mandate]))
+    return entries
 
 
 def directory_region_choices(selected: Region | None) -> list[tuple[int, str, int]]:

@@ -38,6 +38,25 @@ def test_public_list_with_filters_and_pages(client, dw):
     assert "phone" not in response.content.decode()
 
 
+def test_public_list_by_cursor(client, dw):
+    first = client.get("/api/deputies/", {"region": dw.w.regions["county"].pk, "page_size": 2}).json()
+    assert first["has_next"] and not first["has_previous"] and first["previous_cursor"] == ""
+    second = client.get(
+        "/api/deputies/", {"region": dw.w.regions["county"].pk, "page_size": 2, "after": first["next_cursor"]}
+    ).json()
+    assert [i["name"] for i in second["items"]] == ["张三丰"]
+    assert (second["page"], second["has_next"], second["has_previous"], second["next_cursor"]) == (
+        None,
+        False,
+        True,
+        "",
+    )
+    back = client.get(
+        "/api/deputies/", {"region": dw.w.regions["county"].pk, "page_size": 2, "before": second["previous_cursor"]}
+    ).json()
+    assert [i["name"] for i in back["items"]] == ["李四", "王五"] and not back["has_previous"]
+
+
 def test_public_list_bad_input(client, dw):
     assert client.get("/api/deputies/", {"region": 99999}).status_code == 404
     response = client.get("/api/deputies/", {"level": "galaxy"})
