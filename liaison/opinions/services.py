@@ -116,12 +116,13 @@ def _begin(actor, pk, action: str, *, version: int | None = None, assignments=No
     transition = TRANSITIONS[action]
     if not (transition.by & caps):
         raise errors.NotYourStep()
+    # A stale version explains a changed state better than the state itself ("someone else acted").
+    if version is not None and int(version) != opinion.version:
+        raise errors.OpinionChanged()
     if opinion.status not in transition.sources:
         raise errors.TransitionNotAllowed(
             _("This step is not possible now: the opinion is “%(status)s”.") % {"status": opinion.get_status_display()}
         )
-    if version is not None and int(version) != opinion.version:
-        raise errors.OpinionChanged()
     return opinion, caps
 
 
