@@ -40,7 +40,8 @@ class SessionTimeoutMiddleware:
 
 
 class SecondFactorMiddleware:
-    """Staff whose roles need a second factor see nothing of the workspace or the admin site before
+    """Users who must give a second factor (their roles need it, or they enrolled a device of their
+    own accord: security.second_factor_required) see nothing of the workspace or the admin site before
     they pass it; then anyone whose password must change (set by an administrator, or expired under
     the MLPS level 3 profile) is sent to the change page."""
 

@@ -94,7 +94,23 @@ def password_change_required(user, cfg: SecuritySettings) -> bool:
     return bool(user.must_change_password) or password_expired(user, cfg)
 
 
+def second_factor_enrolled(user) -> bool:
+    """The user has a confirmed TOTP device (read once per request: cached on the user object)."""
+    cached = getattr(user, "_liaison_otp_enrolled", None)
+    if cached is None:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        cached = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        user._liaison_otp_enrolled = cached
+    return cached
+
+
 def second_factor_required(user) -> bool:
+    """Whether the log-in must be completed with a code: the user's roles need it (settings
+    OTP_REQUIRED_FOR_STAFF / OTP_REQUIRED_FOR_ADMINS), or the user enrolled a device of their own
+    accord: a second factor someone chose protects their account too, so it is always asked for."""
     if settings.OTP_REQUIRED_FOR_STAFF and user.active_roles():
         return True
-    return settings.OTP_REQUIRED_FOR_ADMINS and user.has_role(*Role.ADMIN_KINDS)
+    if settings.OTP_REQUIRED_FOR_ADMINS and user.has_role(*Role.ADMIN_KINDS):
+        return True
+    return second_factor_enrolled(user)

@@ -27,7 +27,7 @@ from . import services
 from .forms import LoginForm, PasswordChangeForm, TokenForm
 from .middleware import SESSION_ENDED_NOTICE, SESSION_SEEN, SESSION_STARTED
 from .passwords import ProfilePasswordValidator
-from .security import password_change_required, request_settings
+from .security import password_change_required, request_settings, second_factor_required
 
 
 def _next_url(request, default="/work/"):
@@ -51,6 +51,10 @@ def login_view(request):
         # The cookie lives as long as the absolute timeout of the live settings (the middleware ends
         # the session on the server side as well).
         request.session.set_expiry(request_settings(request).absolute_hours * 3600)
+        if second_factor_required(form.user):
+            # Straight to the code, wherever the user was going (also a public page: the log-in is
+            # not complete before the code, whether the roles ask for it or the user enrolled a device).
+            return redirect(f"{reverse('accounts:otp')}?{urlencode({'next': _next_url(request)})}")
         return redirect(_next_url(request))
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
 

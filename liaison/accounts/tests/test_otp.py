@@ -105,10 +105,38 @@ def test_not_required_for_officers_unless_staff_setting(world, client, settings)
     assert response.status_code == 302 and response.url.startswith("/accounts/otp/")
 
 
-def test_not_required_when_setting_is_off(world, client, settings, enrolled):
+def test_not_required_when_setting_is_off_and_no_device(world, client, settings):
     settings.OTP_REQUIRED_FOR_ADMINS = False
     login(client, "sysadmin")
     assert client.get("/work/admin/users/").status_code == 200
+
+
+def test_a_voluntarily_enrolled_device_is_asked_for_at_log_in(world, client, settings):
+    """An officer whose roles need no second factor enrols one anyway (at /accounts/otp/setup/):
+    from then on every log-in asks for the code, in the workspace, the admin site and the API."""
+    settings.OTP_REQUIRED_FOR_ADMINS = settings.OTP_REQUIRED_FOR_STAFF = False
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    response = login(client, "officer")
+    assert response.url == "/work/"  # nothing asked yet: no device, no role that needs one
+    device = services.otp_device_pending(user=world.users["officer"])
+    assert client.post("/accounts/otp/setup/", {"token": code(device), "next": "/work/"}).status_code == 302
+    client.post("/accounts/logout/")
+
+    response = login(client, "officer")
+    assert response.url == "/accounts/otp/?next=%2Fwork%2F"  # straight to the code after the password
+    assert client.get("/work/").url.startswith("/accounts/otp/?next=")  # the gate holds as well
+    assert client.get("/api/deputies/persons/999999").status_code == 401  # a half-done log-in opens no API
+    response = client.post("/accounts/otp/", {"token": code(device, offset=1), "next": "/work/"})
+    assert response.status_code == 302 and response.url == "/work/"
+    assert client.get("/work/").status_code == 200
+    assert client.get("/api/deputies/persons/999999").status_code == 404  # authenticated now
+
+
+def test_a_device_still_being_enrolled_is_not_asked_for(world, client, settings):
+    settings.OTP_REQUIRED_FOR_ADMINS = settings.OTP_REQUIRED_FOR_STAFF = False
+    services.otp_device_pending(user=world.users["officer"])  # scanned, never confirmed
+    assert login(client, "officer").url == "/work/"
+    assert client.get("/work/").status_code == 200
 
 
 def test_production_requires_otp_for_admins_by_default(monkeypatch):
