@@ -404,3 +404,25 @@ class Event(models.Model):
         verbose_name_plural = _("timeline entries")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["opinion", "at"], name="event_opinion_at")]
+
+
+class PublicAttempt(models.Model):
+    """One counted action of a client address on the public pages — an opinion sent without a
+    confirmed phone, a tracking code that matched nothing — for the per-address limits of
+    `liaison.opinions.throttle`. Rows older than a day are deleted as new ones come in."""
+
+    class Kind(models.TextChoices):
+        SUBMIT = "submit", _("opinion sent")
+        TRACK_MISS = "track_miss", _("unknown tracking code")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("public attempt")
+        verbose_name_plural = _("public attempts")
+        indexes = [
+            models.Index(fields=["kind", "ip", "at"], name="publicattempt_ip_at"),
+            models.Index(fields=["at"], name="publicattempt_at"),
+        ]
