@@ -197,6 +197,16 @@ OPINION_ATTACHMENTS_MAX = env_int("OPINION_ATTACHMENTS_MAX", 5)
 # A phone number given online is confirmed by an SMS code before the opinion is taken.
 OPINION_SMS_VERIFICATION = env_bool("OPINION_SMS_VERIFICATION", True)
 SITE_BASE_URL = env("SITE_BASE_URL", "http://127.0.0.1:8000")
+# Administrator entries of the working-day calendar are cached per process this long (liaison.core.deadlines).
+CALENDAR_CACHE_SECONDS = env_int("CALENDAR_CACHE_SECONDS", 300)
+
+# --- Personal data at rest (liaison.core.crypto) ----------------------------------------------------
+# FIELD_ENCRYPTION_KEY comes from each environment's settings. NATIONAL_CRYPTO (国密) encrypts new values
+# with SM4-GCM and computes blind indexes with HMAC-SM3; values written before stay readable. The two
+# optional keys are derived from FIELD_ENCRYPTION_KEY (HKDF, separate labels) when unset.
+NATIONAL_CRYPTO = env_bool("NATIONAL_CRYPTO", False)
+SM4_ENCRYPTION_KEY = env("SM4_ENCRYPTION_KEY")  # 16 bytes, base64
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY")  # 32 bytes, base64
 
 # --- Background work -----------------------------------------------------------------------------
 # Django's tasks API with the database backend: no extra server; `manage.py db_worker` runs them, and
