@@ -28,10 +28,12 @@ Decisions worth knowing:
 """
 
 import datetime
+import functools
 import hashlib
 import re
 import secrets
 import uuid
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -239,6 +241,26 @@ def category_choices(region: Region | None):
     return Category.objects.filter(own, is_active=True)
 
 
+def _wrong_code_counts(func):
+    """A wrong SMS code is counted by the verification (its tries run out), but that count is rolled
+    back with the submission the code failed. Count it once more afterwards, outside that transaction,
+    so that nobody can guess a code by retrying the submission."""
+
+    @functools.wraps(func)
+    def wrapper(**kwargs):
+        try:
+            return func(**kwargs)
+        except errors.PhoneNotVerified:
+            if (kwargs.get("sms_code") or "").strip() and kwargs.get("phone"):
+                from liaison.notifications.verification import sms_code_verify
+
+                sms_code_verify(phone=kwargs["phone"], code=kwargs["sms_code"].strip(), purpose="opinion")
+            raise
+
+    return wrapper
+
+
+@_wrong_code_counts
 @transaction.atomic
 def opinion_submit(
     *,
@@ -254,17 +276,25 @@ def opinion_submit(
     email: str = "",
     address: str = "",
     location: str = "",
+    latitude=None,
+    longitude=None,
     notify_by: str = Opinion.NotifyBy.NONE,
     sms_code: str = "",
+    verify_phone: bool = True,
     attachments=(),
     idempotency_key: str | None = None,
     received_by=None,
     received_on: datetime.date | None = None,
     language: str | None = None,
+    receipt_secret: str = "",
 ) -> tuple[Opinion, str]:
     """Take in an opinion: from a citizen online (actor None) or registered by staff or a deputy.
     Returns the opinion and the submitter's receipt secret (kept in the citizen's browser to prove,
-    later, that they sent it). Committed before the caller shows the tracking code."""
+    later, that they sent it). Committed before the caller shows the tracking code.
+    `receipt_secret`: the caller's own secret (the public form derives it from the form's idempotency
+    key, so that the browser of a double submit gets its receipt from whichever request answers).
+    `verify_phone=False`: a channel that cannot confirm a phone by SMS (Open311); the number is kept,
+    unverified, and never used to send SMS."""
     key = (idempotency_key or "").strip()[:64] or None
     if key:
         existing = Opinion.objects.filter(idempotency_key=key).first()
@@ -289,7 +319,7 @@ def opinion_submit(
             region = station.region
     if staff:
         _check_register_scope(actor, region=region, station=station, received_by=received_by)
-    text = _clean_text(text, field="text", minimum=10, maximum=5000, label=_("The opinion"))
+    text = _clean_text(text, field="text", minimum=5, maximum=5000, label=_("The opinion"))
     title = (title or "").strip()[:120] or _summarize(text)
     name = (name or "").strip()[:50]
     phone = (phone or "").strip()
@@ -306,8 +336,13 @@ def opinion_submit(
         raise ValidationFailed(_("Give an e-mail address to be told by e-mail."), field="email")
     if notify_by not in Opinion.NotifyBy.values:
         notify_by = Opinion.NotifyBy.NONE
+    if notify_by == Opinion.NotifyBy.SMS and not verify_phone and not staff:
+        raise ValidationFailed(
+            _("Answers cannot be sent by SMS to a number that was not confirmed."), field="notify_by"
+        )
+    latitude, longitude = _coordinates(latitude, longitude)
     verified = False
-    if phone and not staff and settings.OPINION_SMS_VERIFICATION:
+    if phone and not staff and settings.OPINION_SMS_VERIFICATION and verify_phone:
         from liaison.notifications.verification import sms_code_verify
 
         if not sms_code or not sms_code_verify(phone=phone, code=sms_code.strip(), purpose="opinion"):
@@ -323,7 +358,7 @@ def opinion_submit(
     elif received_on < today - datetime.timedelta(days=90):
         raise ValidationFailed(_("The date is more than 90 days ago."), field="received_on")
     queue = queue_region_for(region)
-    secret = secrets.token_urlsafe(24)
+    secret = receipt_secret or secrets.token_urlsafe(24)
     opinion = Opinion(
         channel=channel,
         region=region,
@@ -335,6 +370,8 @@ def opinion_submit(
         title=title,
         text=text,
         location=(location or "").strip()[:200],
+        latitude=latitude,
+        longitude=longitude,
         submitter_name=name,
         submitter_phone=phone,
         submitter_email=email,
@@ -381,6 +418,20 @@ def opinion_submit(
     )
     events.emit(events.OpinionSubmitted(opinion_id=opinion.pk))
     return opinion, secret
+
+
+def _coordinates(latitude, longitude):
+    """A map point as stored (6 decimals), both or neither; ValidationFailed when out of range."""
+    if latitude in (None, "") and longitude in (None, ""):
+        return None, None
+    try:
+        lat = Decimal(str(latitude)).quantize(Decimal("0.000001"))
+        lon = Decimal(str(longitude)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationFailed(_("Give the latitude and longitude as numbers."), field="latitude") from None
+    if not (lat.is_finite() and lon.is_finite() and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationFailed(_("The latitude or longitude is out of range."), field="latitude")
+    return lat, lon
 
 
 def _summarize(text: str) -> str:
@@ -712,9 +763,9 @@ def assignment_return(*, actor, opinion_id, assignment_id, reason: str, version:
 
 @transaction.atomic
 def assignment_contact_add(
-    *, actor, opinion_id, assignment_id, kind: str, date: datetime.date, note: str
+    *, actor, opinion_id, assignment_id, kind: str, date: datetime.date, note: str, version: int | None = None
 ) -> UnitContact:
-    opinion, _caps = _begin(actor, opinion_id, "unit_contact")
+    opinion, _caps = _begin(actor, opinion_id, "unit_contact", version=version)
     assignment = _assignment_for_unit(opinion, actor, assignment_id)
     if kind not in UnitContact.Kind.values:
         raise ValidationFailed(_("Choose the kind of contact."), field="kind")
@@ -742,7 +793,7 @@ def assignment_reply(
     assignment = _assignment_for_unit(opinion, actor, assignment_id)
     if assignment.status not in LIVE_ASSIGNMENT:
         raise errors.TransitionNotAllowed(_("This assignment is no longer open."))
-    text = _clean_text(text, field="text", minimum=10, maximum=10000, label=_("The reply"))
+    text = _clean_text(text, field="text", minimum=5, maximum=10000, label=_("The reply"))
     reply = Reply.objects.create(assignment=assignment, text=text, author=actor)
     _store_attachments(opinion, attachments, actor=actor, reply=reply)
     now = timezone.now()
@@ -769,14 +820,22 @@ def assignment_reply(
     return reply
 
 
+def extension_latest(assignment: Assignment) -> datetime.date:
+    """The latest reply date a unit may ask for: OPINION_MAX_EXTENSION_WORKING_DAYS working days after
+    its current deadline."""
+    return deadlines.add_working_days(assignment.deadline, settings.OPINION_MAX_EXTENSION_WORKING_DAYS)
+
+
 @transaction.atomic
-def extension_request(*, actor, opinion_id, assignment_id, deadline: datetime.date, reason: str) -> Extension:
-    opinion, _caps = _begin(actor, opinion_id, "unit_extension")
+def extension_request(
+    *, actor, opinion_id, assignment_id, deadline: datetime.date, reason: str, version: int | None = None
+) -> Extension:
+    opinion, _caps = _begin(actor, opinion_id, "unit_extension", version=version)
     assignment = _assignment_for_unit(opinion, actor, assignment_id)
     if assignment.status not in LIVE_ASSIGNMENT:
         raise errors.TransitionNotAllowed(_("This assignment is no longer open."))
     reason = _required_comment(reason, field="reason")
-    latest = deadlines.add_working_days(assignment.deadline, settings.OPINION_MAX_EXTENSION_WORKING_DAYS)
+    latest = extension_latest(assignment)
     if deadline is None or deadline <= assignment.deadline or deadline > latest:
         raise errors.ExtensionNotPossible(
             _("Choose a date after %(current)s and no later than %(latest)s.")
@@ -855,7 +914,7 @@ def replies_text(opinion: Opinion) -> str:
 @transaction.atomic
 def opinion_feed_back(*, actor, opinion_id, answer: str, version: int | None = None) -> Opinion:
     opinion, _caps = _begin(actor, opinion_id, "feed_back", version=version)
-    answer = _clean_text(answer, field="answer", minimum=10, maximum=10000, label=_("The answer"))
+    answer = _clean_text(answer, field="answer", minimum=5, maximum=10000, label=_("The answer"))
     before = opinion.status
     opinion.status = S.FED_BACK
     opinion.answer = answer
@@ -941,6 +1000,25 @@ def submitter_proven(opinion: Opinion, *, secret: str = "", phone: str = "", sms
         if crypto.blind_index(phone, kind="phone") == opinion.phone_index:
             return sms_code_verify(phone=phone, code=sms_code, purpose="rating")
     return False
+
+
+def rating_code_send(*, tracking_code: str, phone: str, ip: str | None) -> None:
+    """Send an SMS code for rating to `phone` when it is the number given with the opinion, and do
+    nothing otherwise: the caller says the same either way, so the page cannot be used to test which
+    number sent an opinion. A malformed number is still an error (InvalidPhone); the limits of
+    sms_code_send apply (TooManyCodes)."""
+    from liaison.notifications.verification import sms_code_send
+
+    number = crypto.normalize_phone(phone or "")
+    if not crypto.is_mobile_phone(number):
+        from liaison.notifications.exceptions import InvalidPhone
+
+        raise InvalidPhone(field="phone")
+    opinion = Opinion.objects.filter(tracking_code=normalize_tracking_code(tracking_code)).first()
+    if opinion is None or not opinion.phone_index or opinion.contact_purged_at:
+        return
+    if crypto.blind_index(number, kind="phone") == opinion.phone_index:
+        sms_code_send(phone=number, ip=ip, purpose="rating")
 
 
 def opinion_rate(
@@ -1111,3 +1189,43 @@ def assignments_remind(*, today: datetime.date | None = None) -> tuple[int, int]
                 events.emit(events.AssignmentOverdue(assignment_id=assignment.pk))
                 overdue += 1
     return reminded, overdue
+
+
+@transaction.atomic
+def opinion_register(
+    *,
+    actor,
+    channel: str,
+    region: Region,
+    station,
+    text: str,
+    category: Category | None = None,
+    received_by=None,
+    received_on: datetime.date | None = None,
+    name: str = "",
+    phone: str = "",
+    answer: str = "",
+    idempotency_key: str | None = None,
+) -> Opinion:
+    """民情工作日志: an opinion heard at a station (visit, call, letter, group activity, inspection),
+    registered by staff or a deputy and, when it was answered on the spot, answered at once — in one
+    transaction, so a rejected answer registers nothing. A repeated submission (same key) returns the
+    entry already made."""
+    opinion, secret = opinion_submit(
+        actor=actor,
+        channel=channel,
+        region=region,
+        station=station,
+        text=text,
+        category=category,
+        received_by=received_by,
+        received_on=received_on,
+        name=name,
+        phone=phone,
+        idempotency_key=idempotency_key,
+    )
+    if not secret:  # the same form sent twice: already registered (and answered)
+        return opinion
+    if (answer or "").strip():
+        opinion = opinion_answer_on_spot(actor=actor, opinion_id=opinion.pk, answer=answer, version=opinion.version)
+    return opinion
