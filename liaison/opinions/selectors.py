@@ -9,10 +9,11 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from liaison.accounts.models import Role
+from liaison.core.crypto import mask_email, mask_phone, mask_text
 from liaison.core.exceptions import NotFound
 
 from . import rules
-from .models import Assignment, Attachment, Event, Extension, Opinion, Reply
+from .models import Assignment, Attachment, Event, Extension, Opinion, Reply, UnitContact
 from .services import normalize_tracking_code
 from .workflow import ANSWERED_STATES, LIVE_ASSIGNMENT, OPEN_STATES
 
@@ -249,3 +250,71 @@ def published_get(pk) -> Opinion:
     if opinion is None:
         raise NotFound()
     return opinion
+
+
+# --- the handling unit's workspace ------------------------------------------------------------------
+
+
+def _pk(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+
+
+def unit_assignment_get_for(*, user, pk) -> Assignment:
+    """One assignment of the user's units, with its opinion and the unit's own replies (and their
+    attachments), contacts and requests for more time. Another unit's assignment is NotFound, like a
+    missing one."""
+    assignment = (
+        Assignment.objects.filter(pk=_pk(pk), unit_id__in=rules.unit_ids_of(user))
+        .select_related(
+            "unit", "assigned_by", "opinion__region", "opinion__category", "opinion__station", "opinion__queue_region"
+        )
+        .prefetch_related(
+            Prefetch("replies", queryset=Reply.objects.select_related("author").prefetch_related("attachments")),
+            Prefetch("contacts", queryset=UnitContact.objects.select_related("author")),
+            Prefetch("extensions", queryset=Extension.objects.select_related("requested_by", "decided_by")),
+        )
+        .first()
+    )
+    if assignment is None:
+        raise NotFound()
+    return assignment
+
+
+def unit_timeline(*, assignment: Assignment) -> list[Event]:
+    """What a handling unit sees of the opinion's history: the public steps and its own."""
+    rows = Event.objects.filter(opinion_id=assignment.opinion_id).select_related("actor").order_by("at", "id")
+    return [e for e in rows if e.public or (e.data or {}).get("unit") == assignment.unit_id]
+
+
+def opinion_attachments_for_unit(*, assignment: Assignment) -> list[Attachment]:
+    """The citizen's attachments (not other units' reply attachments)."""
+    return list(Attachment.objects.filter(opinion_id=assignment.opinion_id, reply__isnull=True))
+
+
+def unit_attachment_get_for(*, user, pk) -> Attachment:
+    """An attachment a unit may download: the citizen's, of an opinion assigned to one of the user's
+    units, or one of the unit's own replies."""
+    unit_ids = rules.unit_ids_of(user)
+    mine = Exists(Assignment.objects.filter(opinion=OuterRef("opinion"), unit_id__in=unit_ids))
+    attachment = (
+        Attachment.objects.filter(pk=_pk(pk))
+        .filter(mine)
+        .filter(Q(reply__isnull=True) | Q(reply__assignment__unit_id__in=unit_ids))
+        .first()
+    )
+    if attachment is None:
+        raise NotFound()
+    return attachment
+
+
+def contact_masked(opinion: Opinion) -> dict:
+    """The submitter's contact as lists show it (李**, 138****1234, a***@example.com)."""
+    return {
+        "name": mask_text(opinion.submitter_name),
+        "phone": mask_phone(opinion.submitter_phone),
+        "email": mask_email(opinion.submitter_email),
+        "address": mask_text(opinion.submitter_address),
+    }
