@@ -241,8 +241,8 @@ class Assignment(BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["opinion", "unit"],
-                condition=Q(status__in=["pending", "accepted", "replied"]),
-                name="assignment_one_active_per_unit",
+                condition=Q(status__in=["pending", "accepted"]),
+                name="assignment_one_live_per_unit",
             )
         ]
 

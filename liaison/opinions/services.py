@@ -541,7 +541,10 @@ def opinion_assign(
         raise ValidationFailed(_("The deadline must be after today."), field="deadline")
     elif deadline > deadlines.add_working_days(today, settings.OPINION_REPLY_WORKING_DAYS * 4):
         raise ValidationFailed(_("The deadline is too far away."), field="deadline")
-    live = set(opinion.assignments.filter(status__in=[*LIVE_ASSIGNMENT, "replied"]).values_list("unit_id", flat=True))
+    # A unit that has replied is not given the same opinion twice, except for re-handling after the
+    # citizen was dissatisfied (reopened): then it is assigned to that unit again.
+    busy = [*LIVE_ASSIGNMENT] if opinion.reopen_count else [*LIVE_ASSIGNMENT, "replied"]
+    live = set(opinion.assignments.filter(status__in=busy).values_list("unit_id", flat=True))
     created = []
     for unit in units:
         if unit.pk in live:
