@@ -264,6 +264,7 @@ class SecuritySettingsForm(forms.ModelForm):
             "lockout_window_minutes",
             "idle_minutes",
             "absolute_hours",
+            "password_history",
         ]
         widgets = {
             "profile": forms.Select(attrs=SELECT),
@@ -273,6 +274,7 @@ class SecuritySettingsForm(forms.ModelForm):
             "lockout_window_minutes": forms.NumberInput(attrs=TEXT),
             "idle_minutes": forms.NumberInput(attrs=TEXT),
             "absolute_hours": forms.NumberInput(attrs=TEXT),
+            "password_history": forms.NumberInput(attrs=TEXT),
         }
 
 

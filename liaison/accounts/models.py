@@ -186,6 +186,17 @@ class SecuritySettings(BaseModel):
     lockout_window_minutes = models.PositiveSmallIntegerField(_("lockout window (minutes)"), default=15)
     idle_minutes = models.PositiveSmallIntegerField(_("idle session timeout (minutes)"), default=30)
     absolute_hours = models.PositiveSmallIntegerField(_("absolute session timeout (hours)"), default=12)
+    password_history = models.PositiveSmallIntegerField(
+        _("passwords remembered"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A new password may not be any of the user's last N passwords (the current one included)."
+            " Empty: the profile's default (5 under MLPS level 3, off under ASVS); 0: off."
+        ),
+    )
+
+    PASSWORD_HISTORY_DEFAULTS = {Profile.MLPS3: 5, Profile.ASVS: 0}
 
     class Meta:
         verbose_name = _("security settings")
@@ -193,6 +204,30 @@ class SecuritySettings(BaseModel):
 
     def __str__(self) -> str:
         return str(_("security settings"))
+
+    @property
+    def password_history_count(self) -> int:
+        """How many of a user's passwords cannot be used again: the setting, or the profile's default."""
+        if self.password_history is not None:
+            return self.password_history
+        return self.PASSWORD_HISTORY_DEFAULTS.get(self.profile, 0)
+
+
+class PasswordHistory(models.Model):
+    """A password a user had, as its hash (never the password), so that it is not chosen again.
+    Only the last few per user are kept (SecuritySettings.password_history)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history", verbose_name=_("user"))
+    password = models.CharField(_("password hash"), max_length=128)
+    created_at = models.DateTimeField(_("set at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("used password")
+        verbose_name_plural = _("used passwords")
+        indexes = [models.Index(fields=["user", "-created_at"], name="password_history_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.created_at:%Y-%m-%d}"
 
 
 class LoginAttempt(models.Model):

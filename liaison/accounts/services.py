@@ -12,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from liaison.core.audit import audit_record, changed, snapshot
 from liaison.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from liaison.core.models import AuditLog
 
 from .models import LoginAttempt, Role, SecuritySettings, User
+from .passwords import password_history_record, password_recently_used
 
 USER_SECRET_FIELDS = frozenset({"password"})
 
@@ -64,6 +66,18 @@ class WrongPassword(ValidationFailed):
 class PasswordUnchanged(ValidationFailed):
     code = "password_unchanged"
     message = _("The new password must differ from the current one.")
+
+
+class PasswordRecentlyUsed(ValidationFailed):
+    code = "password_recently_used"
+
+    def __init__(self, *, count: int, field: str | None = None):
+        message = ngettext(
+            "You used this password recently. Choose one that differs from your current password.",
+            "You used this password recently. Choose one that differs from your last %(n)d passwords.",
+            count,
+        ) % {"n": count}
+        super().__init__(message, field=field)
 
 
 def _require(actor, perm: str) -> None:
@@ -174,6 +188,7 @@ def user_create(
             user.save()
     except IntegrityError as exc:
         raise UsernameTaken(field="username") from exc
+    _remember_password(user)
     audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=user, after=_user_snapshot(user), reason=reason)
     return user
 
@@ -224,6 +239,7 @@ def user_password_reset(*, actor, user: User, password: str, reason: str = "") -
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    _remember_password(user)
     _end_sessions(user)
     audit_record(
         actor=actor,
@@ -238,18 +254,34 @@ def user_password_reset(*, actor, user: User, password: str, reason: str = "") -
 @transaction.atomic
 def password_change(*, user: User, old_password: str, new_password: str) -> User:
     """The person changes their own password (required when it has expired or was set by an
-    administrator)."""
+    administrator). It may not be one of their last N passwords (security settings; hashes kept in
+    PasswordHistory). An administrator's reset is not held to the history: the person must change
+    that password at once anyway, and the refusal would tell the administrator an old password."""
+    from .security import current_settings
+
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.check_password(old_password):
         raise WrongPassword(field="old_password")
     if old_password == new_password:
         raise PasswordUnchanged(field="new_password1")
     _validate_password(new_password, user=user, field="new_password1")
+    remembered = current_settings().password_history_count
+    if password_recently_used(user, new_password, count=remembered):
+        raise PasswordRecentlyUsed(count=remembered, field="new_password1")
+    previous = user.password
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    _remember_password(user, previous=previous)
     audit_record(actor=user, action=AuditLog.Action.SECURITY, obj=user, after={"password": "changed"})
     return user
+
+
+def _remember_password(user: User, *, previous: str = "") -> None:
+    """Keep the hash of the password just set, for the history rule (see password_change)."""
+    from .security import current_settings
+
+    password_history_record(user, count=current_settings().password_history_count, previous=previous)
 
 
 def _end_sessions(user: User) -> None:
@@ -346,7 +378,9 @@ SETTINGS_FIELDS = (
     "lockout_window_minutes",
     "idle_minutes",
     "absolute_hours",
+    "password_history",
 )
+PASSWORD_HISTORY_MAX = 24
 
 
 class SettingsOutOfRange(ValidationFailed):
@@ -379,6 +413,10 @@ def security_settings_update(*, actor, reason: str = "", **values) -> SecuritySe
         value = getattr(cfg, key)
         if value is None or not low <= value <= high:
             errors[key] = [str(_("Enter a value from %(low)d to %(high)d.") % {"low": low, "high": high})]
+    if cfg.password_history is not None and not 0 <= cfg.password_history <= PASSWORD_HISTORY_MAX:
+        errors["password_history"] = [
+            str(_("Enter a value from %(low)d to %(high)d.") % {"low": 0, "high": PASSWORD_HISTORY_MAX})
+        ]
     if cfg.profile == SecuritySettings.Profile.ASVS and cfg.min_length < 12 and "min_length" not in errors:
         errors["min_length"] = [str(_("The ASVS profile needs passwords of at least 12 characters."))]
     if cfg.profile not in SecuritySettings.Profile.values:

@@ -128,3 +128,79 @@ def test_password_set_by_an_administrator_must_be_changed(world, client):
     user.refresh_from_db()
     assert not user.must_change_password
     assert client.get("/work/").status_code == 200
+
+
+# --- password history -----------------------------------------------------------------------------
+def change(user, old, new):
+    return services.password_change(user=user, old_password=old, new_password=new)
+
+
+def test_mlps3_refuses_any_of_the_last_five_passwords(world):
+    from liaison.accounts.models import PasswordHistory
+
+    user = world.users["officer"]
+    chain = [PASSWORD, "Second-Pass-1", "Third-Pass-2", "Fourth-Pass-3", "Fifth-Pass-4"]
+    for old, new in zip(chain, chain[1:], strict=False):
+        user = change(user, old, new)
+    # the last five: Fifth (current) … PASSWORD (the account's first, set before any history)
+    for used in chain[:-1]:
+        with pytest.raises(services.PasswordRecentlyUsed) as info:
+            change(user, chain[-1], used)
+        assert info.value.field == "new_password1" and "5" in str(info.value.message)
+    user = change(user, chain[-1], "Sixth-Pass-5")
+    user = change(user, "Sixth-Pass-5", PASSWORD)  # six changes back: free again
+    rows = list(PasswordHistory.objects.filter(user=user).values_list("password", flat=True))
+    assert len(rows) == 5  # only as many as the rule needs
+    assert all(r.count("$") >= 2 and "Pass" not in r for r in rows)  # hashes, never the password
+
+
+def test_asvs_keeps_no_history_unless_set(world):
+    from liaison.accounts.models import PasswordHistory
+
+    services.security_settings_update(actor=None, profile=SecuritySettings.Profile.ASVS, min_length=12)
+    user = world.users["officer"]
+    user = change(user, PASSWORD, "a long pass phrase one")
+    user = change(user, "a long pass phrase one", PASSWORD)  # back to the old one: allowed
+    assert not PasswordHistory.objects.filter(user=user).exists()
+    services.security_settings_update(actor=None, password_history=2)
+    user = change(user, PASSWORD, "a long pass phrase two")
+    with pytest.raises(services.PasswordRecentlyUsed):
+        change(user, "a long pass phrase two", PASSWORD)
+    user = change(user, "a long pass phrase two", "a long pass phrase three")
+    user = change(user, "a long pass phrase three", PASSWORD)
+
+
+def test_history_setting_bounds_and_audit(world):
+    with pytest.raises(services.SettingsOutOfRange) as info:
+        services.security_settings_update(actor=world.users["secadmin"], password_history=25)
+    assert "password_history" in info.value.errors
+    cfg = services.security_settings_update(actor=world.users["secadmin"], password_history=0)
+    assert cfg.password_history_count == 0
+    row = AuditLog.objects.filter(action=AuditLog.Action.SECURITY).latest("id")
+    assert row.after == {"password_history": 0}
+    cfg = services.security_settings_update(actor=world.users["secadmin"], password_history=None)
+    assert cfg.password_history_count == 5  # MLPS level 3's default
+
+
+def test_administrator_reset_is_not_held_to_the_history(world):
+    user = world.users["officer"]
+    user = change(user, PASSWORD, "Second-Pass-1")
+    services.user_password_reset(actor=world.users["sysadmin"], user=user, password=PASSWORD)
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD) and user.must_change_password
+    with pytest.raises(services.PasswordRecentlyUsed):  # the person's own choice is held to it
+        change(user, PASSWORD, "Second-Pass-1")
+
+
+def test_change_page_says_why_in_chinese_and_english(world, client):
+    user = world.users["officer"]
+    user = change(user, PASSWORD, "Second-Pass-1")
+    client.force_login(user)
+    data = {"old_password": "Second-Pass-1", "new_password1": PASSWORD, "new_password2": PASSWORD}
+    response = client.post(CHANGE, data)
+    assert response.status_code == 200
+    assert "最近" in " ".join(response.context["form"].errors["new_password1"])
+    client.cookies["liaison_language"] = "en"
+    response = client.post(CHANGE, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert "You used this password recently" in " ".join(response.context["form"].errors["new_password1"])
+    assert "last 5 passwords" in client.get(CHANGE).content.decode()  # the rule is in the help text
