@@ -38,3 +38,20 @@ def read_limited(file, limit: int) -> bytes | None:
         file.seek(0)
     data = file.read(limit + 1)
     return None if len(data) > limit else data
+
+
+def protected_file_response(field_file, *, content_type: str, filename: str, inline: bool):
+    """An uploaded file sent by a view that has checked access (uploads are never served from
+    MEDIA_ROOT): the stored type, no sniffing, no scripts, no caching. Http404 when the file is gone."""
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = field_file.open("rb")
+    except (FileNotFoundError, OSError, ValueError):
+        raise Http404() from None
+    content_type = content_type or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type, as_attachment=not inline, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
