@@ -196,6 +196,10 @@ OPINION_ATTACHMENT_MAX_BYTES = env_int("OPINION_ATTACHMENT_MAX_BYTES", 10 * 1024
 OPINION_ATTACHMENTS_MAX = env_int("OPINION_ATTACHMENTS_MAX", 5)
 # A phone number given online is confirmed by an SMS code before the opinion is taken.
 OPINION_SMS_VERIFICATION = env_bool("OPINION_SMS_VERIFICATION", True)
+# Limits per client address on the public pages: opinions sent without a confirmed phone an hour,
+# and tracking codes that matched nothing an hour (beyond it every lookup waits). 0 turns one off.
+OPINION_SUBMIT_PER_IP_HOUR = env_int("OPINION_SUBMIT_PER_IP_HOUR", 10)
+OPINION_TRACK_MISSES_PER_IP_HOUR = env_int("OPINION_TRACK_MISSES_PER_IP_HOUR", 20)
 SITE_BASE_URL = env("SITE_BASE_URL", "http://127.0.0.1:8000")
 # Administrator entries of the working-day calendar are cached per process this long (liaison.core.deadlines).
 CALENDAR_CACHE_SECONDS = env_int("CALENDAR_CACHE_SECONDS", 300)
