@@ -59,3 +59,26 @@ class ContactPurged(ApplicationError):
     code = "contact_purged"
     message = _("The contact data of this opinion was deleted after the retention period.")
     status = 410
+
+
+class TooManySubmissions(ApplicationError):
+    """Per-address limit of opinions sent from the public form without a confirmed phone."""
+
+    code = "too_many_submissions"
+    message = _("Too many opinions were sent from your network in the last hour. Try again later.")
+    message_with_wait = _(
+        "Too many opinions were sent from your network in the last hour. Try again in %(minutes)s minutes, "
+        "or give a mobile phone number and confirm it with an SMS code."
+    )
+    status = 429
+
+
+class TooManyLookups(ApplicationError):
+    """Per-address limit of tracking codes that matched nothing."""
+
+    code = "too_many_lookups"
+    message = _("Too many tracking codes that do not exist were tried from your network. Try again later.")
+    message_with_wait = _(
+        "Too many tracking codes that do not exist were tried from your network. Try again in %(minutes)s minutes."
+    )
+    status = 429
