@@ -27,7 +27,10 @@ api = NinjaAPI(
 @api.exception_handler(ApplicationError)
 def _application_error(request, exc: ApplicationError):
     status, body = as_api(exc)
-    return api.create_response(request, body, status=status)
+    response = api.create_response(request, body, status=status)
+    if status == 429 and exc.extra.get("retry_after"):
+        response["Retry-After"] = str(exc.extra["retry_after"])
+    return response
 
 
 @api.exception_handler(NinjaValidationError)
@@ -64,3 +67,4 @@ def index(request):
 api.add_router("/stations/", "liaison.stations.api.router")
 api.add_router("/regions/", "liaison.regions.api.router")
 api.add_router("/deputies/", "liaison.deputies.api.router")
+api.add_router("/opinions/", "liaison.opinions.api.router")
