@@ -179,6 +179,25 @@ def worklog_for(*, user, day: datetime.date, station_id: int | None = None) -> Q
     return qs.select_related("station", "received_by", "registered_by", "category").order_by("created_at", "id")
 
 
+# --- the station work log ----------------------------------------------------------------------------
+
+
+def worklog_stations_for(*, user) -> QuerySet:
+    """The open stations whose work log (民情工作日志) the user keeps: their own as station staff, those
+    in their regions as liaison officer, those they serve at as a deputy."""
+    from liaison.stations.models import Station, StationDeputy
+
+    roles = user.active_roles()
+    q = Q(pk__in=[r.station_id for r in roles if r.kind == Role.Kind.STATION_STAFF])
+    for role in roles:
+        if role.kind == Role.Kind.LIAISON_OFFICER:
+            q |= Q(region_path__startswith=role.region.path)
+    persons = [r.person_id for r in roles if r.kind == Role.Kind.DEPUTY]
+    if persons:
+        q |= Exists(StationDeputy.objects.filter(station=OuterRef("pk"), person_id__in=persons))
+    return Station.objects.filter(q, is_active=True).select_related("region").order_by("region_path", "name", "pk")
+
+
 # --- public -----------------------------------------------------------------------------------------
 
 
