@@ -54,3 +54,18 @@ def test_user_without_role_gets_nothing(client, world, url):
     assert client.login(username="nobody", password=PASSWORD)
     response = _visit(client, url)
     assert response.status_code in (403, 404), f"{url} answered {response.status_code}"
+
+
+# Role × entry page of the opinions workspaces (the parts' own tests go object by object and scope by scope).
+ROLE_ENTRY = {
+    "/work/units/": {"unit"},
+    "/work/worklog/": {"officer", "pref_officer", "other_officer"},
+}
+
+
+@pytest.mark.parametrize("url", sorted(ROLE_ENTRY))
+@pytest.mark.parametrize("who", ["officer", "pref_officer", "leader", "unit", "sysadmin", "secadmin", "auditor"])
+def test_role_enters_only_its_own_workspace(client, world, url, who):
+    assert client.login(username=who, password=PASSWORD)
+    response = client.get(url)
+    assert response.status_code == (200 if who in ROLE_ENTRY[url] else 403), f"{who} at {url}"
