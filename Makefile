@@ -69,7 +69,9 @@ lock:
 bench: venv
 	$(BIN)/python bench/run_pages.py
 
+# The task worker and the scheduler of periodic jobs (reminders, retries) together; Ctrl-C stops both.
 worker: venv
+	$(BIN)/python manage.py scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py db_worker
 
 clean:

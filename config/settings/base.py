@@ -212,6 +212,36 @@ NATIONAL_CRYPTO = env_bool("NATIONAL_CRYPTO", False)
 SM4_ENCRYPTION_KEY = env("SM4_ENCRYPTION_KEY")  # 16 bytes, base64
 BLIND_INDEX_KEY = env("BLIND_INDEX_KEY")  # 32 bytes, base64
 
+# --- Notifications (liaison.notifications) ---------------------------------------------------------
+# SMS and e-mail backends (dotted paths). The default writes each message to NOTIFY_OUTBOX_FILE and the
+# log, so a demo works offline; e-mail may use Django's mail (EMAIL_HOST…) with
+# liaison.notifications.backends.DjangoMailBackend.
+SMS_BACKEND = env("SMS_BACKEND", "liaison.notifications.backends.LogBackend")
+NOTIFY_EMAIL_BACKEND = env("NOTIFY_EMAIL_BACKEND", "liaison.notifications.backends.LogBackend")
+NOTIFY_OUTBOX_FILE = Path(env("NOTIFY_OUTBOX_FILE") or BASE_DIR / "var" / "outbox.log")
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
+NOTIFY_RETRY_MINUTES = [int(m) for m in env_list("NOTIFY_RETRY_MINUTES", "1,5,30,120")]
+NOTIFY_SEND_LEASE_SECONDS = env_int("NOTIFY_SEND_LEASE_SECONDS", 300)
+NOTIFY_PENDING_GRACE_SECONDS = env_int("NOTIFY_PENDING_GRACE_SECONDS", 120)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "liaison@localhost")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# SMS verification codes: lifetime, wrong tries, and sending limits per number and per client address.
+SMS_CODE_TTL_MINUTES = env_int("SMS_CODE_TTL_MINUTES", 10)
+SMS_CODE_MAX_TRIES = env_int("SMS_CODE_MAX_TRIES", 5)
+SMS_CODE_INTERVAL_SECONDS = env_int("SMS_CODE_INTERVAL_SECONDS", 60)
+SMS_CODE_PER_HOUR = env_int("SMS_CODE_PER_HOUR", 5)
+SMS_CODE_PER_DAY = env_int("SMS_CODE_PER_DAY", 10)
+SMS_CODE_PER_IP_HOUR = env_int("SMS_CODE_PER_IP_HOUR", 20)
+# A fixed code (e.g. 000000) for demonstrations; ignored unless DEBUG is on.
+SMS_CODE_FIXED = env("SMS_CODE_FIXED", "")
+# Deputies on a published duty slot are reminded this many days before (once per slot).
+ROSTER_REMINDER_DAYS = env_int("ROSTER_REMINDER_DAYS", 2)
+
 # --- Background work -----------------------------------------------------------------------------
 # Django's tasks API with the database backend: no extra server; `manage.py db_worker` runs them, and
 # several workers may run on several machines.
