@@ -6,7 +6,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from liaison.accounts.models import Role, User
-from liaison.notifications.services import notify, register_kind
+from liaison.notifications.kinds import register_kind
+from liaison.notifications.services import notify
 
 from . import events
 from .models import Assignment, Extension, Opinion
@@ -80,9 +81,7 @@ register_kind(
 
 
 def _users(**role_filter):
-    return list(
-        User.objects.filter(is_active=True, roles__is_active=True, **role_filter).distinct().order_by("pk")
-    )
+    return list(User.objects.filter(is_active=True, roles__is_active=True, **role_filter).distinct().order_by("pk"))
 
 
 def handlers_of(opinion: Opinion) -> list[User]:
@@ -90,7 +89,9 @@ def handlers_of(opinion: Opinion) -> list[User]:
     its station."""
     found = {u.pk: u for u in _users(roles__kind=Role.Kind.LIAISON_OFFICER, roles__region_id=opinion.queue_region_id)}
     if opinion.station_id and opinion.escalations == 0:
-        found.update({u.pk: u for u in _users(roles__kind=Role.Kind.STATION_STAFF, roles__station_id=opinion.station_id)})
+        found.update(
+            {u.pk: u for u in _users(roles__kind=Role.Kind.STATION_STAFF, roles__station_id=opinion.station_id)}
+        )
     return list(found.values())
 
 
