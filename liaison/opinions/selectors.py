@@ -5,7 +5,7 @@ carry personal data."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from liaison.accounts.models import Role
@@ -22,7 +22,8 @@ COUNT_CAP = 5000
 SORTS = {
     "newest": ("-created_at", "-id"),
     "oldest": ("created_at", "id"),
-    "deadline": ("due_date", "created_at", "id"),
+    # opinions without a deadline last on every database (SQLite would put NULLs first)
+    "deadline": (F("due_date").asc(nulls_last=True), "created_at", "id"),
 }
 
 
