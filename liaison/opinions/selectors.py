@@ -338,3 +338,16 @@ def contact_masked(opinion: Opinion) -> dict:
         "email": mask_email(opinion.submitter_email),
         "address": mask_text(opinion.submitter_address),
     }
+
+
+# --- the workspace home --------------------------------------------------------------------------
+
+
+def queue_counts(*, user) -> dict:
+    """The workspace home's figures, in one query: opinions open in the user's own queue, and how
+    many of them are past their reply deadline."""
+    from django.db.models import Count
+
+    late = Q(status=S.ASSIGNED, due_date__lt=timezone.localdate())
+    rows = opinion_queue_for(user=user, filters=QueueFilters()).order_by()
+    return rows.aggregate(open=Count("pk"), overdue=Count("pk", filter=late))
