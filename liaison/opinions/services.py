@@ -1232,3 +1232,60 @@ def opinion_register(
     if (answer or "").strip():
         opinion = opinion_answer_on_spot(actor=actor, opinion_id=opinion.pk, answer=answer, version=opinion.version)
     return opinion
+
+
+# --- categories of a locality ------------------------------------------------------------------------
+
+
+def _officer_covers(actor, region: Region | None) -> bool:
+    return region is not None and any(
+        region.path.startswith(r.region.path) for r in actor.active_roles() if r.kind == "liaison_officer"
+    )
+
+
+def _category_code(code: str, name: str) -> str:
+    from django.utils.text import slugify
+
+    return slugify(code or "")[:40] or slugify(name)[:40] or f"c-{secrets.token_hex(4)}"
+
+
+@transaction.atomic
+def category_create(*, actor, region: Region, name: str, code: str = "", sort: int = 100) -> Category:
+    """A category of the liaison office's own region (its subtree sees it beside the default list)."""
+    if not rules.can(actor, "manage_categories"):
+        raise errors.NotYourStep()
+    if not _officer_covers(actor, region):
+        raise NotFound()
+    Region.objects.select_for_update().filter(pk=region.pk).first()  # serialise sibling checks
+    name = _clean_text(name, field="name", minimum=1, maximum=60, label=_("The name"))
+    if category_choices(region).filter(name=name).exists():
+        raise ValidationFailed(_("A category of this name is already offered in this region."), field="name")
+    code = _category_code(code, name)
+    if Category.objects.filter(Q(region=region) | Q(region__isnull=True), code=code).exists():
+        raise ValidationFailed(_("This code is already used; choose another."), field="code")
+    category = Category.objects.create(region=region, name=name, code=code, sort=max(0, min(int(sort), 32767)))
+    audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=category, after=snapshot(category))
+    return category
+
+
+@transaction.atomic
+def category_update(*, actor, category_id, name: str, sort: int, is_active: bool) -> Category:
+    """Rename, reorder, deactivate or reactivate one of the region's own categories; the default list
+    is not changed here. A deactivated category stays on the opinions that have it."""
+    if not rules.can(actor, "manage_categories"):
+        raise errors.NotYourStep()
+    category = Category.objects.select_for_update().select_related("region").filter(pk=category_id).first()
+    if category is None or not (category.region_id is None or _officer_covers(actor, category.region)):
+        raise NotFound()
+    if category.region_id is None:
+        raise errors.NotYourStep(_("The default list cannot be changed here."))
+    name = _clean_text(name, field="name", minimum=1, maximum=60, label=_("The name"))
+    if name != category.name and category_choices(category.region).filter(name=name).exclude(pk=category.pk).exists():
+        raise ValidationFailed(_("A category of this name is already offered in this region."), field="name")
+    before = snapshot(category)
+    category.name = name
+    category.sort = max(0, min(int(sort), 32767))
+    category.is_active = bool(is_active)
+    category.save(update_fields=["name", "sort", "is_active", "updated_at"])
+    audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=category, before=before, after=snapshot(category))
+    return category
