@@ -393,6 +393,20 @@ def person_update(request, person_id: int, payload: PersonPatch):
     return _person(person)
 
 
+@router.delete(
+    "/persons/{int:person_id}",
+    auth=staff_auth,
+    response={204: None, codes_4xx: ErrorOut},
+    summary="Delete a person recorded by mistake (staff)",
+)
+def person_delete(request, person_id: int):
+    """Only a person who never held a mandate, has no account role and is linked to nothing: otherwise
+    400 with the reason (`person_has_mandates`: end a serving mandate by a status change instead)."""
+    _require_manager(request)
+    services.person_delete(actor=request.user, person=_writable_person(request, person_id))
+    return Status(204, None)
+
+
 def _mandate_refs(data: dict) -> dict:
     out = {}
     for key, model in (

@@ -64,3 +64,45 @@ class HouseholdAlreadyLinked(ValidationFailed):
 class ImportFileInvalid(ValidationFailed):
     code = "import_file_invalid"
     message = _("The file cannot be read as an Excel workbook (.xlsx).")
+
+
+# --- deletion: refused where it would lose history (see services: "Deleting records") -------------
+class PersonHasMandates(ValidationFailed):
+    code = "person_has_mandates"
+    message = _(
+        "This person holds or has held a mandate, and their record is part of the congress's history:"
+        " it cannot be deleted. To end a serving mandate, change its status (resignation, termination"
+        " or recall) instead."
+    )
+
+
+class PersonHasAccount(ValidationFailed):
+    code = "person_has_account"
+    message = _("A user account's role refers to this person, so the record cannot be deleted.")
+
+
+class PersonInUse(ValidationFailed):
+    code = "person_in_use"
+    message = _(
+        "This person is still linked to households, stations, duty rosters or other records. Remove those links first."
+    )
+
+
+class GroupHasMembers(ValidationFailed):
+    code = "group_has_members"
+    message = _("This group still has members. Remove them first (each removal is recorded).")
+
+
+class GroupInUse(ValidationFailed):
+    code = "group_in_use"
+    message = _("Other records refer to this group, so it cannot be deleted.")
+
+
+class HouseholdHasLinks(ValidationFailed):
+    code = "household_has_links"
+    message = _("This household is linked to deputies. Remove the links first (each removal is recorded).")
+
+
+class HouseholdInUse(ValidationFailed):
+    code = "household_in_use"
+    message = _("Other records refer to this household, so it cannot be deleted.")

@@ -3,7 +3,20 @@ changes, then writes the audit record in the same transaction.
 
 `actor` is the user making the change. When it is a user, the change must fall inside the region
 subtrees of their liaison-officer roles (otherwise the record is answered as missing, like a read
-outside the scope). `actor=None` is the system itself (demo data, management commands)."""
+outside the scope). `actor=None` is the system itself (demo data, management commands).
+
+Deleting records. Deletion is for records entered by mistake; it is refused, with the reason and what
+to do instead, wherever it would lose history:
+- a person who holds or has held a mandate is never deleted (the mandate, its status history and what
+  hangs on it are the congress's record): a serving mandate is ended by a status change instead; nor
+  is a person whom an account role refers to (roles are kept, inactive, for the record), nor one still
+  linked to households, stations or rosters, or referred to by any other record (an opinion they
+  received…): remove those links first;
+- a deputy group with members is not deleted: its members are removed first, each removal audited
+  (a group whose history matters is kept and renamed rather than deleted);
+- a household linked to deputies is not deleted: the links are removed first, each audited.
+A refused deletion changes nothing; a deletion writes a DELETE audit row with the record as it was
+(a household's phone and address masked, as in every audit row of it)."""
 
 import datetime
 import re
@@ -14,7 +27,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -28,11 +41,18 @@ from .errors import (
     AlreadyMember,
     ElectionSourceInvalid,
     GroupAlreadyHasLeader,
+    GroupHasMembers,
+    GroupInUse,
     HouseholdAlreadyLinked,
+    HouseholdHasLinks,
+    HouseholdInUse,
     InvalidPhoto,
     MandateDatesInvalid,
     MandateOverlap,
     NotServing,
+    PersonHasAccount,
+    PersonHasMandates,
+    PersonInUse,
     ProbableDuplicatePerson,
     StatusChangeNotAllowed,
 )
@@ -710,16 +730,64 @@ def household_create(*, actor, name: str, kind: str, region: Region, phone: str 
     """A household of one of the three kinds (prosperity leader, household in difficulty, local
     worthy). Its phone and address are a citizen's data: encrypted at rest, masked in the audit."""
     _require_region(actor, region)
-    household = Household(name=(name or "").strip(), kind=kind, region=region, phone=normalize_phone(phone))
-    household.address = (address or "").strip()
+    household = Household(name=name, kind=kind, region=region, phone=phone, address=address)
+    _validate_household(household)
+    household.save()
+    audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=household, after=snapshot(household))
+    return household
+
+
+HOUSEHOLD_FIELDS = ("name", "kind", "region", "phone", "address")
+
+
+def _validate_household(household: Household) -> None:
+    household.name = (household.name or "").strip()
+    household.phone = normalize_phone(household.phone)
+    household.address = (household.address or "").strip()
     if not household.name:
         raise ValidationFailed(_("The name is required."), field="name")
     if household.phone and not re.fullmatch(r"\+?\d{5,20}", household.phone):
         raise ValidationFailed(_("The phone number may contain only digits (5 to 20)."), field="phone")
     _full_clean(household)
+
+
+@transaction.atomic
+def household_update(*, actor, household: Household, data: dict[str, Any]) -> Household:
+    """Change a household's fields (HOUSEHOLD_FIELDS). Moving it to another region needs both regions
+    in the actor's scope."""
+    unknown = set(data) - set(HOUSEHOLD_FIELDS)
+    if unknown:
+        raise ValueError(f"cannot change household fields: {sorted(unknown)}")
+    household = Household.objects.select_for_update().select_related("region").get(pk=household.pk)
+    _require_region(actor, household.region, field="household")
+    if "region" in data:
+        _require_region(actor, data["region"])
+    before = snapshot(household)
+    secrets = {f: getattr(household, f) for f in ("phone", "address")}
+    for key, value in data.items():
+        setattr(household, key, value)
+    _validate_household(household)
     household.save()
-    audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=household, after=snapshot(household))
+    before, after = changed(before, snapshot(household))
+    for name, old in secrets.items():  # masked in the snapshot: say that it changed, never to what
+        if getattr(household, name) != old:
+            before[name], after[name] = ("***" if old else ""), ("***" if getattr(household, name) else "")
+    if after:
+        audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=household, before=before, after=after)
     return household
+
+
+@transaction.atomic
+def household_delete(*, actor, household: Household) -> None:
+    """Delete a household entered by mistake; refused while it is linked to deputies (see the rules at
+    the top of this module)."""
+    household = Household.objects.select_for_update().select_related("region").get(pk=household.pk)
+    _require_region(actor, household.region, field="household")
+    if HouseholdLink.objects.filter(household=household).exists():
+        raise HouseholdHasLinks()
+    before = snapshot(household)
+    audit_record(actor=actor, action=AuditLog.Action.DELETE, obj=household, before=before)
+    _delete_or_refuse(household, HouseholdInUse)
 
 
 @transaction.atomic
@@ -755,6 +823,56 @@ def household_unlink(*, actor, link: HouseholdLink) -> None:
         before=snapshot(link),
     )
     link.delete()
+
+
+def _delete_or_refuse(obj, error: type[ValidationFailed]) -> None:
+    """Delete a row whose own rules were checked; a reference from another part (PROTECT/RESTRICT)
+    that the rules do not know of refuses the deletion with `error` instead of a 500."""
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise error() from exc
+
+
+@transaction.atomic
+def person_delete(*, actor, person: Person) -> None:
+    """Delete a person recorded by mistake: one who never held a mandate, has no account role and is
+    linked to nothing (see the rules at the top of this module). The photo file goes once committed."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    _require_person(actor, person)
+    if Mandate.objects.filter(person=person).exists():
+        raise PersonHasMandates()
+    from liaison.accounts.models import Role
+    from liaison.stations.models import DutyAssignment, StationDeputy
+
+    if Role.objects.filter(person=person).exists():
+        raise PersonHasAccount()
+    if (
+        HouseholdLink.objects.filter(person=person).exists()
+        or StationDeputy.objects.filter(person=person).exists()
+        or DutyAssignment.objects.filter(person=person).exists()
+    ):
+        raise PersonInUse()
+    before = snapshot(person)
+    photo = person.photo.name if person.photo else ""
+    audit_record(actor=actor, action=AuditLog.Action.DELETE, obj=person, before=before)
+    _delete_or_refuse(person, PersonInUse)
+    if photo:
+        storage = person.photo.storage
+        transaction.on_commit(lambda: storage.delete(photo))
+
+
+@transaction.atomic
+def group_delete(*, actor, group: DeputyGroup) -> None:
+    """Delete a deputy group created by mistake; refused while it has members (see the rules at the top
+    of this module)."""
+    group = DeputyGroup.objects.select_for_update().select_related("region").get(pk=group.pk)
+    _require_region(actor, group.region)
+    if GroupMembership.objects.filter(group=group).exists():
+        raise GroupHasMembers()
+    audit_record(actor=actor, action=AuditLog.Action.DELETE, obj=group, before=snapshot(group))
+    _delete_or_refuse(group, GroupInUse)
 
 
 def mandate_directory_refresh(*, mandates=None) -> int:

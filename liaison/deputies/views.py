@@ -44,17 +44,26 @@ def _fail(form, exc: ApplicationError) -> None:
     add_to_form(form, exc)
 
 
-def _act(request, call, success) -> None:
+def _act(request, call, success) -> bool:
     """Run a one-button action from a page: a scope miss is a 404, another domain error becomes a
-    message on the page it returns to, a success says `success`."""
+    message on the page it returns to, a success says `success`. Returns whether it succeeded."""
     try:
         call()
     except NotFound as exc:
         raise Http404 from exc
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
-    else:
-        messages.success(request, success)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _delete(request, call, *, success: str, done: str, back):
+    """A delete button: to `done` (the list) once deleted, back to the record with the reason when the
+    service refuses (see services: "Deleting records")."""
+    if _act(request, call, success):
+        return redirect(done)
+    return back
 
 
 def _writable_person(request, pk: int) -> Person:
@@ -234,6 +243,19 @@ def person_edit(request, pk: int):
     return render(request, "deputies/work/person_form.html", {"form": form, "person": person})
 
 
+@login_required
+@require_POST
+def person_delete(request, pk: int):
+    person = _writable_person(request, pk)
+    return _delete(
+        request,
+        lambda: services.person_delete(actor=request.user, person=person),
+        success=_("The record of %(name)s was deleted.") % {"name": person.name},
+        done="deputies:list",
+        back=redirect("deputies:person", pk=person.pk),
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # Mandates
 
@@ -408,6 +430,19 @@ def group_edit(request, pk: int):
 
 
 @login_required
+@require_POST
+def group_delete(request, pk: int):
+    group = _writable_group(request, pk)
+    return _delete(
+        request,
+        lambda: services.group_delete(actor=request.user, group=group),
+        success=_("The group %(name)s was deleted.") % {"name": group.name},
+        done="deputies:groups",
+        back=redirect("deputies:group", pk=group.pk),
+    )
+
+
+@login_required
 @require_GET
 def group_detail(request, pk: int):
     _require(request, "deputies.view")
@@ -545,6 +580,35 @@ def _writable_household(request, pk: int) -> Household:
     if household is None or not covers(officer_paths(request.user), household.region.path):
         raise Http404
     return household
+
+
+@login_required
+def household_edit(request, pk: int):
+    household = _writable_household(request, pk)
+    initial = {f: getattr(household, f) for f in ("name", "kind", "phone", "address")} | {"region": household.region}
+    form = forms.HouseholdForm(request.POST or None, paths=officer_paths(request.user), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(actor=request.user, household=household, data=form.cleaned_data)
+        except ApplicationError as exc:
+            _fail(form, exc)
+        else:
+            messages.success(request, _("The household was saved."))
+            return redirect("deputies:household", pk=household.pk)
+    return render(request, "deputies/work/household_form.html", {"form": form, "household": household})
+
+
+@login_required
+@require_POST
+def household_delete(request, pk: int):
+    household = _writable_household(request, pk)
+    return _delete(
+        request,
+        lambda: services.household_delete(actor=request.user, household=household),
+        success=_("The household %(name)s was deleted.") % {"name": household.name},
+        done="deputies:households",
+        back=redirect("deputies:household", pk=household.pk),
+    )
 
 
 @login_required

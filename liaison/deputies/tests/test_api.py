@@ -4,6 +4,7 @@ import pytest
 
 from liaison.api.models import ApiToken
 from liaison.core.models import AuditLog
+from liaison.deputies import services
 from liaison.deputies.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +184,15 @@ def test_bearer_token(client, dw):
 def test_openapi_lists_the_routes(client, dw):
     paths = client.get("/api/openapi.json").json()["paths"]
     assert "/api/deputies/" in paths and "/api/deputies/persons" in paths
+
+
+def test_delete_person_through_the_api(client, dw):
+    client.force_login(dw.w.users["officer"])
+    response = client.delete(f"/api/deputies/persons/{dw.persons['li'].pk}", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and response.json()["code"] == "person_has_mandates"
+    assert "status" in response.json()["message"]
+    stray = services.person_create(actor=None, name="误录", gender="m", region=dw.w.regions["town"])
+    assert client.delete(f"/api/deputies/persons/{stray.pk}").status_code == 204
+    assert client.delete(f"/api/deputies/persons/{stray.pk}").status_code == 404
+    client.force_login(dw.w.users["other_officer"])
+    assert client.delete(f"/api/deputies/persons/{dw.persons['li'].pk}").status_code == 404
