@@ -44,6 +44,7 @@ from liaison.deputies.models import (
     MandateStatusChange,
     Person,
 )
+from liaison.opinions import scale as opinions_scale
 from liaison.regions.models import LEVEL_ORDER, Congress, Level, Region, Session, Term
 from liaison.stations.models import DutyAssignment, DutySlot, Station, StationDeputy
 
@@ -125,6 +126,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=list(SCALES), required=True)
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--no-opinions", action="store_true", help="skip the opinions (liaison.opinions.scale)")
 
     def handle(self, *args, scale: str, seed: int, **options):
         if Region.objects.filter(code=ROOT_CODE).exists():
@@ -146,6 +148,8 @@ class Command(BaseCommand):
             self.python_seconds += time.perf_counter() - t0 - sum(s for _, _, s in self.timer.rows)
             for loader in self.L.values():
                 loader.finish()
+            if not options["no_opinions"]:
+                opinions_scale.generate(self)
             order = [m._meta.db_table for m in MODELS]
             self.timer.rows.sort(key=lambda row: order.index(row[0]) if row[0] in order else len(order))
             for model in (Region, Person, Mandate, Station, DutySlot):
