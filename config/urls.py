@@ -20,6 +20,7 @@ urlpatterns = [
     path("work/admin/", include("liaison.accounts.admin_urls")),
     path("work/api-tokens/", include("liaison.api.urls")),
     path("api/", api.urls),
+    path("open311/v2/", include("liaison.opinions.open311_urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
