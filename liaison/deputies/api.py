@@ -7,7 +7,7 @@ right, 404 for a record that is missing or outside the caller's area."""
 import datetime
 
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.responses import codes_4xx
 
 from liaison.api.auth import staff_auth
@@ -391,6 +391,33 @@ def person_update(request, person_id: int, payload: PersonPatch):
             data[key] = ""
     person = services.person_update(actor=request.user, person=person, data=data, confirm=confirm)
     return _person(person)
+
+
+@router.post(
+    "/persons/{int:person_id}/photo",
+    auth=staff_auth,
+    response={200: PersonOut, codes_4xx: ErrorOut},
+    summary="Upload a person's photo (staff; multipart/form-data, field `file`)",
+)
+def person_photo_upload(request, person_id: int, file: File[UploadedFile]):
+    """The same checks as the workspace form (services.photo_validate): a real JPEG, PNG or WebP image
+    (Pillow reads it, whatever its name or declared type), at most PHOTO_MAX_BYTES; otherwise 400
+    `invalid_photo`. The photo replaces any earlier one and is public on a deputy's page."""
+    _require_manager(request)
+    person = _writable_person(request, person_id)
+    return _person(services.person_update(actor=request.user, person=person, data={"photo": file}))
+
+
+@router.delete(
+    "/persons/{int:person_id}/photo",
+    auth=staff_auth,
+    response={200: PersonOut, codes_4xx: ErrorOut},
+    summary="Remove a person's photo (staff)",
+)
+def person_photo_delete(request, person_id: int):
+    _require_manager(request)
+    person = _writable_person(request, person_id)
+    return _person(services.person_update(actor=request.user, person=person, data={"photo": False}))
 
 
 @router.delete(

@@ -6,18 +6,19 @@ call the same services as the workspace. Domain errors propagate to the API's on
 import datetime
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.responses import codes_4xx
 
 from liaison.api.auth import staff_auth
-from liaison.core.exceptions import ValidationFailed
+from liaison.core.exceptions import NotFound, ValidationFailed
 from liaison.deputies.models import Person
 from liaison.regions.selectors import region_by_id
 
 from . import selectors, services
-from .models import DutySlot, Station
+from .models import DutySlot, StandardEvidence, StandardItem, Station
 
 router = Router(tags=["stations"])
 
@@ -105,6 +106,19 @@ class SlotUpdateIn(Schema):
     end_time: datetime.time
     deputies: list[int] = []
     topic: str = Field("", max_length=100)
+
+
+class EvidenceOut(Schema):
+    id: int
+    station_id: int
+    item: str = Field(description="the item's code")
+    item_title: str
+    content_type: str
+    original_name: str
+    size: int
+    note: str
+    url: str = Field(description="the file, for users who see the station (workspace session)")
+    created_at: datetime.datetime
 
 
 class RepeatIn(Schema):
@@ -288,3 +302,38 @@ def slot_delete(request, slot_id: int):
     slot = selectors.slot_get_for(user=request.user, pk=slot_id)
     services.slot_delete(actor=request.user, slot=slot)
     return Status(204, None)
+
+
+def _evidence(e: StandardEvidence) -> dict:
+    return {
+        "id": e.pk,
+        "station_id": e.station_id,
+        "item": e.item.code,
+        "item_title": e.item.title,
+        "content_type": e.content_type,
+        "original_name": e.original_name,
+        "size": e.size,
+        "note": e.note,
+        "url": reverse("stations:evidence", args=[e.pk]),
+        "created_at": e.created_at,
+    }
+
+
+@router.post(
+    "/{int:station_id}/standard/{item}/evidence",
+    auth=staff_auth,
+    response={201: EvidenceOut, codes_4xx: ErrorOut},
+    summary="Upload evidence for an item of the station standard (multipart/form-data: `file`, `note`)",
+)
+def evidence_upload(request, station_id: int, item: str, file: File[UploadedFile], note: Form[str] = ""):
+    """`item` is the code of an item of the standard (十有). The same checks as the workspace form
+    (services.evidence_upload, liaison.core.files): the file's content, not its name, must be a JPEG
+    or PNG image that Pillow reads, or a PDF, at most EVIDENCE_MAX_BYTES; otherwise 400
+    (`evidence_type_not_allowed`, `evidence_too_large`). The note is cut at 200 characters. Those
+    who manage the station's evidence may (its staff, liaison officers of its region)."""
+    station = selectors.station_get_for(user=request.user, pk=station_id)
+    standard_item = StandardItem.objects.filter(code=item).first()
+    if standard_item is None:
+        raise NotFound(_("Unknown item of the station standard."), field="item")
+    evidence = services.evidence_upload(actor=request.user, station=station, item=standard_item, file=file, note=note)
+    return Status(201, _evidence(evidence))

@@ -1,6 +1,8 @@
+import io
 import json
 
 import pytest
+from PIL import Image
 
 from liaison.api.models import ApiToken
 from liaison.core.models import AuditLog
@@ -196,3 +198,41 @@ def test_delete_person_through_the_api(client, dw):
     assert client.delete(f"/api/deputies/persons/{stray.pk}").status_code == 404
     client.force_login(dw.w.users["other_officer"])
     assert client.delete(f"/api/deputies/persons/{dw.persons['li'].pk}").status_code == 404
+
+
+def test_photo_upload_through_the_api(client, dw, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .conftest import png_bytes
+
+    li = dw.persons["li"]
+    url = f"/api/deputies/persons/{li.pk}/photo"
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user=dw.w.users['officer'], name='t')[1]}"}
+    r = client.post(url, {"file": SimpleUploadedFile("li.webp", png_bytes(fmt="WEBP"))}, **headers)
+    assert r.status_code == 200, r.content
+    li.refresh_from_db()
+    assert li.photo.name.endswith(".webp") and r.json()["photo_url"] == li.photo_url
+    assert client.get(li.photo_url).status_code == 200  # public: she is a deputy
+    row = AuditLog.objects.filter(action=AuditLog.Action.UPDATE, model="deputies.Person").latest("id")
+    assert row.object_id == str(li.pk) and row.after["photo"]
+    # what the workspace form refuses, the API refuses, in the caller's language
+    headers["HTTP_ACCEPT_LANGUAGE"] = "en"
+    fake = SimpleUploadedFile("x.jpg", b"\xff\xd8\xff" + b"<script>alert(1)</script>", content_type="image/jpeg")
+    r = client.post(url, {"file": fake}, **headers)
+    assert r.status_code == 400 and r.json()["code"] == "invalid_photo" and "JPEG" in r.json()["message"]
+    gif = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(gif, format="GIF")
+    r = client.post(url, {"file": SimpleUploadedFile("x.gif", gif.getvalue())}, **headers)
+    assert r.status_code == 400 and "GIF" in r.json()["message"]
+    settings.PHOTO_MAX_BYTES = 50
+    r = client.post(url, {"file": SimpleUploadedFile("big.png", png_bytes(size=(64, 64)))}, **headers)
+    assert r.status_code == 400 and "too large" in r.json()["message"]
+    li.refresh_from_db()
+    assert li.photo.name.endswith(".webp")  # unchanged by the refusals
+    # scope and roles
+    other = {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user=dw.w.users['other_officer'], name='t')[1]}"}
+    assert client.post(url, {"file": SimpleUploadedFile("a.png", png_bytes())}, **other).status_code == 404
+    assert client.post(url, {"file": SimpleUploadedFile("a.png", png_bytes())}).status_code == 401
+    # removal
+    r = client.delete(url, **headers)
+    assert r.status_code == 200 and r.json()["photo_url"] is None

@@ -158,3 +158,54 @@ def test_staff_errors_are_json(client, sw):
 def test_openapi_lists_station_paths(client, db):
     paths = client.get("/api/openapi.json").json()["paths"]
     assert "/api/stations/" in paths and "/api/stations/{station_id}/slots" in paths
+
+
+# --- evidence of the station standard, uploaded through the API -----------------------------------
+def test_evidence_upload_through_the_api(client, sw):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from liaison.stations.models import StandardEvidence
+
+    from .conftest import png_bytes
+
+    url = f"/api/stations/{sw.station.pk}/standard/plan/evidence"
+    headers = bearer(sw.staff)
+    r = client.post(url, {"file": SimpleUploadedFile("制度.png", png_bytes()), "note": "上墙制度"}, **headers)
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert (body["item"], body["content_type"], body["original_name"], body["note"]) == (
+        "plan",
+        "image/png",
+        "制度.png",
+        "上墙制度",
+    )
+    evidence = StandardEvidence.objects.get(pk=body["id"])
+    assert evidence.uploaded_by == sw.staff and body["url"] == f"/work/stations/evidence/{evidence.pk}/"
+    assert AuditLog.objects.filter(
+        action=AuditLog.Action.CREATE, model="stations.StandardEvidence", object_id=str(evidence.pk)
+    ).exists()
+
+
+def test_evidence_upload_refuses_what_the_form_refuses(client, sw, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from liaison.stations.models import StandardEvidence
+
+    from .conftest import png_bytes
+
+    url = f"/api/stations/{sw.station.pk}/standard/plan/evidence"
+    headers = {**bearer(sw.staff), "HTTP_ACCEPT_LANGUAGE": "en"}
+    fake = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"not really an image", content_type="image/png")
+    r = client.post(url, {"file": fake}, **headers)
+    assert r.status_code == 400 and r.json()["code"] == "evidence_type_not_allowed"
+    settings.EVIDENCE_MAX_BYTES = 100
+    r = client.post(url, {"file": SimpleUploadedFile("big.png", png_bytes(size=(64, 64)))}, **headers)
+    assert r.status_code == 400 and r.json()["code"] == "evidence_too_large"
+    assert client.post(url, {}, **headers).status_code == 422  # no file
+    r = client.post(f"/api/stations/{sw.station.pk}/standard/nope/evidence", {"file": fake}, **headers)
+    assert r.status_code == 404
+    # another station's staff: answered as missing; no token: 401
+    r = client.post(url, {"file": SimpleUploadedFile("a.png", png_bytes())}, **bearer(sw.other_staff))
+    assert r.status_code == 404
+    assert client.post(url, {"file": SimpleUploadedFile("a.png", png_bytes())}).status_code == 401
+    assert not StandardEvidence.objects.exists()
