@@ -17,6 +17,7 @@ urlpatterns = [
     path("work/worklog/", include("liaison.opinions.worklog_urls")),
     path("work/notifications/", include("liaison.notifications.urls")),
     path("work/admin/outbox/", include("liaison.notifications.admin_urls")),
+    path("work/admin/calendar/", include("liaison.core.calendar_urls")),
     path("work/admin/", include("liaison.accounts.admin_urls")),
     path("work/api-tokens/", include("liaison.api.urls")),
     path("api/", api.urls),

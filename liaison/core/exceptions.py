@@ -58,3 +58,16 @@ class Conflict(ApplicationError):
     code = "conflict"
     message = _("Someone else changed this record first. Reload and try again.")
     status = 409
+
+
+# --- the working-day calendar (liaison.core.services) -----------------------------------------------
+class CalendarDateOutOfRange(ValidationFailed):
+    code = "calendar_date_out_of_range"
+    message = _("Enter a date between 2000 and 2100.")
+
+
+class CalendarLinesInvalid(ValidationFailed):
+    """Pasted schedule lines that could not all be read; `errors["text"]` names each bad line."""
+
+    code = "calendar_lines_invalid"
+    message = _("Some lines could not be read; nothing was saved.")
