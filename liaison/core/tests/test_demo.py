@@ -108,6 +108,21 @@ def test_demo_stations_roster_and_households(demo):
     assert stored.startswith("v1:") and link.household.phone not in stored
 
 
+def test_demo_deputies_have_drawn_portraits(demo):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from liaison.deputies.services import photo_validate
+
+    people = Person.objects.filter(region__path__startswith=Region.objects.get(code="990100000000").path)
+    with_photo = people.exclude(photo="")
+    assert 0.3 < with_photo.count() / people.count() < 0.5
+    person = with_photo.order_by("pk").first()
+    data = (demo["media"] / person.photo.name).read_bytes()
+    assert photo_validate(SimpleUploadedFile("p.png", data)) == "png"  # what an upload must pass
+    assert len(set(with_photo.values_list("photo", flat=True))) == with_photo.count()  # a file each
+    assert "portraits: already there" in demo["second"]
+
+
 def test_demo_accounts_for_every_role(demo, client):
     kinds = set(Role.objects.filter(user__username__in=DEMO_USERS).values_list("kind", flat=True))
     assert kinds == set(Role.Kind.values)

@@ -166,6 +166,7 @@ class Command(BaseCommand):
             self.build_congresses()
             self.build_units()
             self.build_deputies()
+            self.build_photos()
             self.build_stations()
             self.build_groups()
             self.build_households()
@@ -433,6 +434,30 @@ class Command(BaseCommand):
         self.record_load("deputies.Person", len(people), "demo: persons")
         self.record_load("deputies.Mandate", len(rows), "demo: mandates")
         self.log(f"deputies: {len(people)} persons, {len(rows)} mandates, {len(districts)} districts")
+
+    # --- portraits ---------------------------------------------------------------------------------
+    PHOTO_SHARE = 1 / 3  # of the demo's persons, drawn (liaison.deputies.portraits); the rest show no photo
+
+    def build_photos(self) -> None:
+        from django.core.files.storage import default_storage
+
+        from liaison.deputies.portraits import cjk_font_path, portrait_png
+
+        people = Person.objects.filter(region__path__startswith=self.prefecture.path)
+        if people.exclude(photo="").exists():
+            self.log("portraits: already there")
+            return
+        rng = self.rng("photos")
+        rows = list(people.order_by("pk").only("pk", "name", "name_initials"))
+        chosen = sorted(rng.sample(rows, round(len(rows) * self.PHOTO_SHARE)), key=lambda p: p.pk)
+        folder = self.now.strftime("photos/%Y/")
+        for person in chosen:
+            data = portrait_png(person.name, person.name_initials, seed=person.pk)
+            person.photo.name = default_storage.save(f"{folder}{rng.getrandbits(64):016x}.png", ContentFile(data))
+        Person.objects.bulk_update(chosen, ["photo"], batch_size=500)
+        self.record_load("deputies.Person", len(chosen), "demo: portraits")
+        font = "surname" if cjk_font_path() else "pinyin initials (no CJK font found)"
+        self.log(f"portraits: {len(chosen)} of {len(rows)} persons ({font})")
 
     def _serving(self):
         return Mandate.objects.filter(status=Mandate.Status.SERVING)
