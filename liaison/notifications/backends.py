@@ -48,7 +48,7 @@ class LogBackend:
         path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(
             {
-                "at": timezone.now().isoformat(timespec="seconds"),
+                "at": timezone.localtime().isoformat(timespec="seconds"),
                 "id": message.notification_id,
                 "channel": message.channel,
                 "kind": message.kind,

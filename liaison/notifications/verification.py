@@ -79,6 +79,8 @@ def _check_limit(qs, *, now, window: timedelta, limit: int) -> None:
 @transaction.atomic
 def sms_code_send(*, phone: str, ip: str | None, purpose: str = "opinion") -> None:
     """Send a new code to `phone` for `purpose`, within the rate limits (TooManyCodes otherwise)."""
+    if not purpose or len(purpose) > 30:
+        raise ValueError("a verification purpose is a name of at most 30 characters")
     number, index = _phone_index(phone)
     now = timezone.now()
     _serialize(index)
