@@ -22,7 +22,7 @@ register_kind(
     "opinion.assigned",
     subject=_("Opinion {code} assigned to {unit}"),
     body=_("The opinion “{title}” was assigned to {unit}. Reply by {deadline}."),
-    url="/work/opinions/{id}/",
+    url="/work/units/opinions/{id}/",
 )
 register_kind(
     "opinion.escalated",
@@ -58,13 +58,13 @@ register_kind(
     "opinion.extension_decided",
     subject=_("Decision on more time for {code}"),
     body=_("Your request to reply to “{title}” by {deadline} was {decision}."),
-    url="/work/opinions/{id}/",
+    url="/work/units/opinions/{id}/",
 )
 register_kind(
     "opinion.due_soon",
     subject=_("Reply to {code} due in {days} working days"),
     body=_("The reply to “{title}” is due on {deadline}."),
-    url="/work/opinions/{id}/",
+    url="/work/units/opinions/{id}/",
 )
 register_kind(
     "opinion.overdue",

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from liaison.core import deadlines, files
@@ -34,7 +34,7 @@ from .workflow import LIVE_ASSIGNMENT, TRANSITIONS, actions_for
 
 PAGE_SIZE = 50
 TABS = [
-    ("open", gettext_lazy("Open")),
+    ("open", pgettext_lazy("assignments", "Open")),
     ("overdue", gettext_lazy("Overdue")),
     ("replied", gettext_lazy("Replied")),
     ("returned", gettext_lazy("Sent back")),
