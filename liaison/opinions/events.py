@@ -58,6 +58,13 @@ class OpinionAnswered:
 
 
 @dataclass(frozen=True)
+class OpinionRated:
+    """The citizen rated the answer online."""
+
+    opinion_id: int
+
+
+@dataclass(frozen=True)
 class OpinionReopened:
     opinion_id: int
 

@@ -49,6 +49,12 @@ register_kind(
     url="/work/opinions/{id}/",
 )
 register_kind(
+    "opinion.rated",
+    subject=_("The citizen rated the answer to {code}"),
+    body=_("The citizen rated the answer to “{title}”: {satisfaction}. Record the return visit."),
+    url="/work/opinions/{id}/",
+)
+register_kind(
     "opinion.extension_requested",
     subject=_("{unit} asks for more time on {code}"),
     body=_("{unit} asks to reply to “{title}” by {deadline}: {reason}"),
@@ -160,6 +166,12 @@ def on_replied(event):
 def on_reopened(event):
     opinion = Opinion.objects.get(pk=event.opinion_id)
     _tell(handlers_of(opinion), "opinion.reopened", opinion)
+
+
+@events.handles(events.OpinionRated)
+def on_rated(event):
+    opinion = Opinion.objects.get(pk=event.opinion_id)
+    _tell(handlers_of(opinion), "opinion.rated", opinion, satisfaction=str(opinion.get_satisfaction_display()))
 
 
 @events.handles(events.ExtensionRequested)

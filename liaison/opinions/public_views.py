@@ -290,9 +290,11 @@ def public_step(event) -> str:
         return _("The handling unit was given more time, until %(date)s") % {"date": deadline}
     if action == "feed_back":
         return _("Answer given")
-    if action in ("return_visit", "reopen"):
+    if action in ("return_visit", "reopen", "rate"):
         value = data.get("satisfaction", "")
         label = Opinion.Satisfaction(value).label if value in Opinion.Satisfaction.values else ""
+        if action == "rate":
+            return _("You rated the answer: %(s)s") % {"s": label}
         text = _("Satisfaction: %(s)s") % {"s": label} if label else _("Return visit")
         return f"{text} · {_('reopened for further handling')}" if action == "reopen" else text
     if action == "close":

@@ -14,7 +14,7 @@ from liaison.core.exceptions import NotFound
 
 from . import rules
 from .models import Assignment, Attachment, Event, Extension, Opinion, Reply, UnitContact
-from .services import normalize_tracking_code
+from .services import normalize_tracking_code, rated_since_answer
 from .workflow import ANSWERED_STATES, LIVE_ASSIGNMENT, OPEN_STATES
 
 S = Opinion.Status
@@ -218,9 +218,11 @@ def track(code: str) -> Tracking:
     code = normalize_tracking_code(code)
     if len(code) < 8:
         raise NotFound()
-    opinion = Opinion.objects.select_related("region", "category", "station", "merged_into").filter(
-        tracking_code=code
-    ).first()
+    opinion = (
+        Opinion.objects.select_related("region", "category", "station", "merged_into")
+        .filter(tracking_code=code)
+        .first()
+    )
     if opinion is None:
         raise NotFound()
     steps = list(opinion.events.filter(public=True).order_by("at", "id"))
@@ -234,7 +236,7 @@ def track(code: str) -> Tracking:
         answer=answer,
         answered=answered,
         merged_into=target,
-        can_rate=opinion.status in (S.FED_BACK, S.ANSWERED_ON_SPOT),
+        can_rate=opinion.status in (S.FED_BACK, S.ANSWERED_ON_SPOT) and not rated_since_answer(opinion),
     )
 
 
@@ -247,17 +249,21 @@ def published_list(*, region_path: str = "", category_id=None, q: str = "") -> Q
     term = (q or "").strip()
     if term:
         qs = qs.filter(Q(published_title__icontains=term) | Q(published_text__icontains=term))
-    return qs.select_related("region", "category").order_by("-published_at", "-id").only(
-        "pk",
-        "tracking_code",
-        "published_title",
-        "published_text",
-        "published_answer",
-        "published_at",
-        "status",
-        "satisfaction",
-        "region__name",
-        "category__name",
+    return (
+        qs.select_related("region", "category")
+        .order_by("-published_at", "-id")
+        .only(
+            "pk",
+            "tracking_code",
+            "published_title",
+            "published_text",
+            "published_answer",
+            "published_at",
+            "status",
+            "satisfaction",
+            "region__name",
+            "category__name",
+        )
     )
 
 

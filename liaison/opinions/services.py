@@ -119,7 +119,7 @@ def _begin(actor, pk, action: str, *, version: int | None = None, assignments=No
     if not (transition.by & caps):
         raise errors.NotYourStep()
     # A stale version explains a changed state better than the state itself ("someone else acted").
-    if version is not None and int(version) != opinion.version:
+    if version is not None and str(version).strip() != str(opinion.version):
         raise errors.OpinionChanged()
     if opinion.status not in transition.sources:
         raise errors.TransitionNotAllowed(
@@ -938,19 +938,12 @@ def opinion_return_visit(
     method: str,
     comment: str = "",
     version: int | None = None,
-    as_citizen: bool = False,
 ) -> Opinion:
-    """回访. `as_citizen`: the submitter rates online (the caller has proven who they are)."""
-    if as_citizen:
-        opinion = _lock(opinion_id)
-        if not allowed("return_visit", opinion.status, {"citizen"}):
-            raise errors.TransitionNotAllowed(_("The answer can be rated once it has been given."))
-        actor = None
-        method = ReturnVisit.Method.ONLINE
-    else:
-        opinion, _caps = _begin(actor, opinion_id, "return_visit", version=version)
-        if method not in ReturnVisit.Method.values or method == ReturnVisit.Method.ONLINE:
-            raise ValidationFailed(_("Choose how the citizen was reached."), field="method")
+    """回访 by staff: closes the opinion when the citizen is satisfied or basically satisfied; the first
+    "dissatisfied" reopens it once for re-handling, a second one closes it."""
+    opinion, _caps = _begin(actor, opinion_id, "return_visit", version=version)
+    if method not in ReturnVisit.Method.values or method == ReturnVisit.Method.ONLINE:
+        raise ValidationFailed(_("Choose how the citizen was reached."), field="method")
     if satisfaction not in Opinion.Satisfaction.values:
         raise ValidationFailed(_("Choose how satisfied the citizen is."), field="satisfaction")
     comment = (comment or "").strip()[:2000]
@@ -978,6 +971,43 @@ def opinion_return_visit(
     )
     if reopen:
         events.emit(events.OpinionReopened(opinion_id=opinion.pk))
+    return opinion
+
+
+def rated_since_answer(opinion: Opinion) -> bool:
+    """Has the citizen already rated the current answer online?"""
+    if opinion.answered_at is None:
+        return False
+    return opinion.visits.filter(method=ReturnVisit.Method.ONLINE, created_at__gte=opinion.answered_at).exists()
+
+
+@transaction.atomic
+def _citizen_rating(*, opinion_id, satisfaction: str, comment: str) -> Opinion:
+    """The citizen's own rating of the answer: recorded, shown to the office and on the tracking page;
+    the office's return visit, which reads it, closes or reopens the opinion."""
+    opinion = _lock(opinion_id)
+    if not allowed("rate", opinion.status, {"citizen"}):
+        raise errors.TransitionNotAllowed(_("The answer can be rated once it has been given."))
+    if rated_since_answer(opinion):
+        raise errors.TransitionNotAllowed(_("You have already rated this answer. Thank you."))
+    if satisfaction not in Opinion.Satisfaction.values:
+        raise ValidationFailed(_("Choose how satisfied you are."), field="satisfaction")
+    comment = (comment or "").strip()[:2000]
+    ReturnVisit.objects.create(
+        opinion=opinion, method=ReturnVisit.Method.ONLINE, satisfaction=satisfaction, comment=comment
+    )
+    opinion.satisfaction = satisfaction
+    _record(
+        opinion,
+        actor=None,
+        action="rate",
+        from_status=opinion.status,
+        comment=comment,
+        public=True,
+        data={"satisfaction": satisfaction},
+        fields=["satisfaction"],
+    )
+    events.emit(events.OpinionRated(opinion_id=opinion.pk))
     return opinion
 
 
@@ -1033,14 +1063,7 @@ def opinion_rate(
         raise NotFound()
     if not submitter_proven(opinion, secret=secret, phone=phone, sms_code=sms_code):
         raise errors.SubmitterNotProven()
-    return opinion_return_visit(
-        actor=None,
-        opinion_id=opinion.pk,
-        satisfaction=satisfaction,
-        method="online",
-        comment=comment,
-        as_citizen=True,
-    )
+    return _citizen_rating(opinion_id=opinion.pk, satisfaction=satisfaction, comment=comment)
 
 
 # --- publication -----------------------------------------------------------------------------------

@@ -207,7 +207,8 @@ def test_rating_needs_the_receipt_or_the_phone(client, ow, submit, sms):
     nobody = post(client, url, {"satisfaction": "satisfied", "secret": "guess"})
     assert nobody.status_code == 403 and nobody.json()["code"] == "submitter_not_proven"
     rated = post(client, url, {"satisfaction": "basically", "comment": "还行", "secret": body["secret"]})
-    assert rated.status_code == 200 and rated.json()["status"] == "closed"
+    # the citizen's rating is recorded; the office's return visit closes the opinion
+    assert rated.status_code == 200 and rated.json()["status"] == "answered_on_spot"
     assert rated.json()["satisfaction"] == "basically"
 
     other = submit(phone="13900001111", actor=ow.users["staff"], channel="visit")
@@ -217,7 +218,9 @@ def test_rating_needs_the_receipt_or_the_phone(client, ow, submit, sms):
     assert sent.status_code == 202
     url = f"/api/opinions/track/{other.tracking_code}/rating"
     rated = post(client, url, {"satisfaction": "dissatisfied", "phone": "13900001111", "sms_code": sms})
-    assert rated.status_code == 200 and rated.json()["status"] == "accepted"  # reopened once
+    assert rated.status_code == 200 and rated.json()["satisfaction"] == "dissatisfied"
+    again = post(client, url, {"satisfaction": "satisfied", "phone": "13900001111", "sms_code": sms})
+    assert again.status_code in (403, 409)  # the code is spent, and the answer was rated already
 
 
 def test_published_results_carry_only_the_redacted_text(client, ow, submit):
@@ -341,7 +344,11 @@ def test_the_whole_journey_through_the_api(client, ow, submit):
         f"/api/opinions/track/{opinion.tracking_code}/rating",
         {"satisfaction": "satisfied", "secret": receipt["secret"]},
     )
-    assert rated.json()["status"] == "closed"
+    assert rated.json()["status"] == "fed_back" and rated.json()["satisfaction"] == "satisfied"
+    body = post(
+        client, f"{base}/return-visit", {"satisfaction": "satisfied", "method": "phone"}, **office
+    ).json()
+    assert body["status"] == "closed"
     preview = client.get(f"{base}/publication", **office).json()
     assert "李群众" not in json.dumps(preview, ensure_ascii=False)
     body = post(client, f"{base}/publish", {"title": "村口道路修缮"}, **office).json()

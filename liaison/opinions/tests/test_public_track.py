@@ -169,17 +169,27 @@ def test_submitter_rates_from_the_browser_that_sent_it(client, ow):
     )
     assert response.status_code == 302
     opinion.refresh_from_db()
-    assert opinion.status == S.CLOSED and opinion.satisfaction == "basically"
+    # recorded and shown to the office, whose return visit closes it
+    assert opinion.status == S.FED_BACK and opinion.satisfaction == "basically"
     visit = ReturnVisit.objects.get(opinion=opinion)
     assert visit.method == "online" and visit.comment == "修得还行" and visit.recorded_by is None
-    assert AuditLog.objects.filter(object_id=str(opinion.pk), reason__startswith="return_visit").exists()
+    assert AuditLog.objects.filter(object_id=str(opinion.pk), reason__startswith="rate").exists()
     body = page(client, opinion).content.decode()
     assert "基本满意" in body and 'id="rate"' not in body
 
 
-def test_dissatisfied_reopens_once(client, ow):
+def test_dissatisfied_is_told_to_the_office_whose_return_visit_reopens_it(client, ow):
+    from liaison.notifications.models import Notification
+    from liaison.opinions import services
+
     opinion = handle(ow, send(client, ow, phone=""))
     client.post(f"/track/{opinion.tracking_code}/rate/", {"satisfaction": "dissatisfied"})
+    opinion.refresh_from_db()
+    assert opinion.status == S.FED_BACK and opinion.satisfaction == "dissatisfied"
+    assert Notification.objects.filter(kind="opinion.rated", user=ow.users["town_officer"]).exists()
+    services.opinion_return_visit(
+        actor=ow.users["town_officer"], opinion_id=opinion.pk, satisfaction="dissatisfied", method="phone"
+    )
     opinion.refresh_from_db()
     assert opinion.status == S.ACCEPTED and opinion.reopen_count == 1
     assert "重新办理" in page(client, opinion).content.decode()
@@ -200,7 +210,7 @@ def test_submitter_on_another_device_rates_with_an_sms_code(client, ow, settings
     )
     assert response.status_code == 302
     opinion.refresh_from_db()
-    assert opinion.status == S.CLOSED and opinion.satisfaction == "satisfied"
+    assert opinion.status == S.FED_BACK and opinion.satisfaction == "satisfied"
 
 
 def test_a_code_is_sent_only_to_the_number_on_file_but_the_answer_is_the_same(client, ow, settings):

@@ -401,7 +401,15 @@ def test_citizen_rates_with_the_receipt_only(ow):
     with pytest.raises(errors.SubmitterNotProven):
         services.opinion_rate(tracking_code=opinion.tracking_code, satisfaction="satisfied", secret="guess")
     done = services.opinion_rate(tracking_code=opinion.tracking_code, satisfaction="basically", secret=secret)
-    assert done.status == S.CLOSED and done.visits.get().method == "online"
+    # the rating is recorded and shown to the office; the office's return visit closes it
+    assert done.status == S.ANSWERED_ON_SPOT and done.satisfaction == "basically"
+    assert done.visits.get().method == "online"
+    with pytest.raises(errors.TransitionNotAllowed):
+        services.opinion_rate(tracking_code=opinion.tracking_code, satisfaction="satisfied", secret=secret)
+    closed = services.opinion_return_visit(
+        actor=ow.users["town_officer"], opinion_id=opinion.pk, satisfaction="basically", method="phone"
+    )
+    assert closed.status == S.CLOSED
 
 
 def test_close_needs_a_reason(ow, submit):
