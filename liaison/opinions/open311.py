@@ -279,17 +279,46 @@ def service_definition(request, fmt, code):
 # --- requests -----------------------------------------------------------------------------------------
 
 
+# What a service request shows, and nothing else: the sender's (encrypted) contact is never loaded.
+REQUEST_FIELDS = (
+    "tracking_code",
+    "status",
+    "created_at",
+    "updated_at",
+    "due_date",
+    "latitude",
+    "longitude",
+    "answer",
+    "is_published",
+    "published_text",
+    "published_answer",
+    "region__name",
+    "category__name",
+    "category__code",
+    "merged_into__status",
+    "merged_into__answer",
+)
+
+
 def _with_units(qs):
-    live = Assignment.objects.filter(status__in=["pending", "accepted", "replied"]).select_related("unit")
-    return qs.select_related("region", "category", "merged_into").prefetch_related(
-        Prefetch("assignments", queryset=live)
+    """Opinions as service requests: their fields, and the names of the units handling them (a list
+    in `units`, no queryset per row) — three queries for any number of rows."""
+    live = (
+        Assignment.objects.filter(status__in=["pending", "accepted", "replied"])
+        .select_related("unit")
+        .only("opinion_id", "unit__name")
+    )
+    return (
+        qs.select_related("region", "category", "merged_into")
+        .only(*REQUEST_FIELDS)
+        .prefetch_related(Prefetch("assignments", queryset=live, to_attr="units"))
     )
 
 
 def as_request(o: Opinion, *, by_code: bool) -> dict:
     """One opinion as an Open311 service request: nothing personal, the text only once published."""
     published = o.is_published
-    units = list(dict.fromkeys(a.unit.name for a in o.assignments.all()))
+    units = list(dict.fromkeys(a.unit.name for a in o.units))
     source = o.merged_into if o.merged_into_id else o
     if published and o.published_answer:
         notes = o.published_answer
