@@ -699,12 +699,15 @@ def _unit_assignment(request, pk: int) -> dict:
     a = selectors.unit_assignment_get_for(user=request.user, pk=pk)
     data = _assignment(a)
     live = a.status in ("pending", "accepted")
+    actions = actions_for(a.opinion, {"unit"}) if live else []
+    if a.status != Assignment.Status.PENDING:
+        actions = [name for name in actions if name != "unit_accept"]
     data.update(
         opinion=_brief(a.opinion),
         contact=selectors.contact_masked(a.opinion),
         timeline=[_event(e) for e in selectors.unit_timeline(assignment=a)],
         attachments=[_attachment(x) for x in selectors.opinion_attachments_for_unit(assignment=a)],
-        actions=actions_for(a.opinion, {"unit"}) if live else [],
+        actions=actions,
     )
     return data
 
@@ -916,8 +919,9 @@ def track(request, code: str):
 )
 def rate(request, code: str, payload: RatingIn):
     """The sender rates the answer, proven by the receipt `secret` or by `phone` + `sms_code`
-    (purpose rating). 403 `submitter_not_proven` otherwise; 409 when there is nothing to rate now.
-    The first "dissatisfied" reopens the opinion once."""
+    (purpose rating). 403 `submitter_not_proven` otherwise; 409 when there is nothing to rate now or
+    the answer was rated already. The rating is shown to the office, whose return visit closes the
+    opinion or, after a first "dissatisfied", reopens it once."""
     tracking = _track(request, code)
     services.opinion_rate(
         tracking_code=tracking.opinion.tracking_code,

@@ -345,9 +345,7 @@ def test_the_whole_journey_through_the_api(client, ow, submit):
         {"satisfaction": "satisfied", "secret": receipt["secret"]},
     )
     assert rated.json()["status"] == "fed_back" and rated.json()["satisfaction"] == "satisfied"
-    body = post(
-        client, f"{base}/return-visit", {"satisfaction": "satisfied", "method": "phone"}, **office
-    ).json()
+    body = post(client, f"{base}/return-visit", {"satisfaction": "satisfied", "method": "phone"}, **office).json()
     assert body["status"] == "closed"
     preview = client.get(f"{base}/publication", **office).json()
     assert "李群众" not in json.dumps(preview, ensure_ascii=False)
@@ -427,7 +425,9 @@ def test_unit_endpoints_belong_to_the_unit(client, ow, submit):
     assert other_unit.status_code == 404
     mine = client.get(a, **bearer(ow.users["town_unit"]))
     assert mine.status_code == 200 and mine.json()["opinion"]["tracking_code"] == opinion.tracking_code
-    assert "reply" in mine.json()["actions"]
+    assert {"unit_accept", "reply"} <= set(mine.json()["actions"])
+    accepted_now = post(client, f"{a}/accept", **bearer(ow.users["town_unit"])).json()
+    assert "unit_accept" not in accepted_now["actions"] and "reply" in accepted_now["actions"]
     sent_back = post(client, f"{a}/return", {"reason": "不属于本单位职责"}, **bearer(ow.users["town_unit"]))
     assert sent_back.status_code == 200 and sent_back.json()["status"] == "returned"
     again = post(client, f"{a}/reply", {"text": "已处理完毕，请查收。"}, **bearer(ow.users["town_unit"]))
