@@ -7,4 +7,10 @@ from liaison.accounts.scope import scope_for
 @login_required
 def home(request):
     """The workspace's front page: what this user's roles let them do, in their scope."""
-    return render(request, "core/work_home.html", {"scope": scope_for(request.user)})
+    from liaison.opinions import rules as opinion_rules
+    from liaison.opinions.selectors import queue_counts
+
+    context = {"scope": scope_for(request.user)}
+    if opinion_rules.can(request.user, "triage"):
+        context["opinion_counts"] = queue_counts(user=request.user)
+    return render(request, "core/work_home.html", context)
