@@ -60,6 +60,10 @@ def test_user_without_role_gets_nothing(client, world, url):
 ROLE_ENTRY = {
     "/work/units/": {"unit"},
     "/work/worklog/": {"officer", "pref_officer", "other_officer"},
+    "/work/opinions/": {"officer", "pref_officer", "other_officer", "leader"},
+    "/work/opinions/overdue/": {"officer", "pref_officer", "other_officer", "leader"},
+    "/work/opinions/export.xlsx": {"officer", "pref_officer", "other_officer", "leader"},
+    "/work/opinions/categories/": {"officer", "pref_officer", "other_officer"},
 }
 
 
