@@ -2,6 +2,9 @@
 answer. They check the shape of what was typed; the rules (lengths, phone and SMS code, region,
 category, attachments) are the services' and come back as ApplicationErrors mapped onto the form."""
 
+import re
+import uuid
+
 from django import forms
 from django.conf import settings
 from django.db.models import Q
@@ -203,7 +206,7 @@ class OpinionForm(forms.Form):
         initial=Opinion.NotifyBy.NONE,
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
-    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    idempotency_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, root: Region | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -229,6 +232,12 @@ class OpinionForm(forms.Form):
         if isinstance(initial, Region):
             return initial
         return self.root
+
+    def clean_idempotency_key(self):
+        """The key the form was shown with; a missing or odd one (a hand-made request) gets a fresh
+        key, so that request is still taken, once."""
+        key = self.cleaned_data.get("idempotency_key") or ""
+        return key if re.fullmatch(r"[0-9A-Za-z_.:-]{16,64}", key) else uuid.uuid4().hex
 
     def clean_region(self):
         return self.cleaned_data.get("region") or self.root
