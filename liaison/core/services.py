@@ -1,9 +1,10 @@
 """Writes to the records kept in core: the administrator's entries of the working-day calendar, and
 the rebuild of blind indexes after the encryption settings change.
 
-Every function takes the acting user as `actor` (None for the system itself: commands, tests), checks
-`core.manage_calendar` (the system administrator), validates, changes and writes the audit record in
-the same transaction. The deadline arithmetic (liaison.core.deadlines) caches the entries per process:
+Every calendar function takes the acting user as `actor` (None for the system itself: commands, tests),
+checks `core.manage_calendar` (the system administrator), validates, changes and writes the audit record
+in the same transaction. The blind-index rebuild is a maintenance task run by `manage.py reindex_blind`
+(actor None), not offered on any page. The deadline arithmetic (liaison.core.deadlines) caches the entries per process:
 each write clears that cache at once and again on commit; other processes pick the change up within
 CALENDAR_CACHE_SECONDS.
 
