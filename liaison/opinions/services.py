@@ -1297,7 +1297,7 @@ def category_update(*, actor, category_id, name: str, sort: int, is_active: bool
     is not changed here. A deactivated category stays on the opinions that have it."""
     if not rules.can(actor, "manage_categories"):
         raise errors.NotYourStep()
-    category = Category.objects.select_for_update().select_related("region").filter(pk=category_id).first()
+    category = Category.objects.select_for_update(of=("self",)).select_related("region").filter(pk=category_id).first()
     if category is None or not (category.region_id is None or _officer_covers(actor, category.region)):
         raise NotFound()
     if category.region_id is None:
