@@ -66,6 +66,11 @@ HEARD_BY_DEPUTY = {"visit", "group_activity", "inspection"}
 DAY = 86400
 HOUR = 3600
 BEIJING = 8 * HOUR
+OPENS, OFFICE_SECONDS = 8 * HOUR + 1800, 9 * HOUR  # office hours 8:30–17:30
+SATISFACTION_DATA = {s: json.dumps({"satisfaction": s}) for s in ("satisfied", "basically", "dissatisfied")}
+LEVEL_DATA = {level: json.dumps({"level": level}) for level in Level.values}
+PAIRS = [a + b for a in TRACKING_ALPHABET for b in TRACKING_ALPHABET]
+REDIRECT_DATA = {target: json.dumps({"target": target}) for target in ("petition", "court", "other")}
 MODELS = [HandlingUnit, Opinion, Assignment, Reply, UnitContact, Extension, ReturnVisit, Event]
 
 
@@ -116,6 +121,7 @@ class Table:
 
     def __init__(self, model, cmd, names: str):
         self.loader = Loader(model, timer=cmd.timer, now=cmd.now)
+        self.flush_all = self.flush  # (OpinionScale flushes every table at once, parents first)
         self.model = model
         given = names.split()
         missing = [a for a in self.loader.attnames if a not in given and a not in self.loader.defaults]
@@ -133,7 +139,7 @@ class Table:
     def add(self, row: tuple) -> None:
         self.rows.append(row)
         if len(self.rows) >= Loader.FLUSH_AT:
-            self.flush()
+            self.flush_all()
 
     def flush(self) -> None:
         self.loader.flush()
@@ -149,6 +155,7 @@ class OpinionScale:
     def __init__(self, cmd):
         self.cmd = cmd
         self.rng = random.Random(f"{cmd.seed}:opinions")
+        self.rand = self.rng.random
         self.levels = cmd.levels
         self.now_ts = int(cmd.now.timestamp())
         self.retention = settings.OPINION_CONTACT_RETENTION_DAYS * DAY
@@ -220,7 +227,7 @@ class OpinionScale:
 
     def make_tables(self) -> dict:
         cmd = self.cmd
-        return {
+        tables = {
             HandlingUnit: Table(HandlingUnit, cmd, "id created_at updated_at region_id name kind level parent_id"),
             Opinion: Table(
                 Opinion,
@@ -247,6 +254,16 @@ class OpinionScale:
             ReturnVisit: Table(ReturnVisit, cmd, "id created_at updated_at opinion_id method satisfaction comment"),
             Event: Table(Event, cmd, "id opinion_id at actor_label action from_status to_status public data"),
         }
+        for table in tables.values():
+            table.flush_all = self.flush_tables
+        return tables
+
+    def flush_tables(self) -> None:
+        """Write what is queued, parents before children: a child row whose parent is not there yet
+        would make SQLite search the child tables at every later parent insert (a deferred foreign
+        key violation is pending), without the indexes dropped for the load."""
+        for model in MODELS:
+            self.tables[model].flush()
 
     def build_units(self) -> None:
         """承办单位: the township government, and the government, its departments, the supervision
@@ -286,13 +303,14 @@ class OpinionScale:
         # stations and the deputies who receive at them, per township
         by_town = {t.path: t for t in self.towns}
         stations = Station.objects.filter(region_path__startswith=self.cmd.root.path, is_active=True)
-        for pk, path in stations.values_list("id", "region_path").iterator(chunk_size=5000):
+        for pk, path in stations.order_by("id").values_list("id", "region_path").iterator(chunk_size=5000):
             town = by_town.get(_town_path(path, by_town))
             if town is not None:
                 town.stations.append(pk)
         self.station_people: dict[int, list[int]] = defaultdict(list)
         for station_id, person_id in (
             StationDeputy.objects.filter(station__region_path__startswith=self.cmd.root.path)
+            .order_by("station_id", "person_id")
             .values_list("station_id", "person_id")
             .iterator(chunk_size=10000)
         ):
@@ -344,6 +362,7 @@ class OpinionScale:
             deadlines.is_working_day(epoch + datetime.timedelta(days=d)) for d in range(self.start_day, self.end_day)
         ]
         self.labels = {}
+        self.assign_data: dict[tuple, str] = {}
 
     # --- helpers ---------------------------------------------------------------------------------
     def stamp(self, ts: int) -> str:
@@ -353,16 +372,21 @@ class OpinionScale:
     def local_day(self, ts: int) -> int:
         return (ts + BEIJING) // DAY
 
+    def between(self, low: int, high: int) -> int:
+        """A random integer in [low, high) (random.randrange without its checks: it is called
+        millions of times)."""
+        return low + int(self.rand() * (high - low))
+
     def office(self, ts: int, days: float) -> int:
         """A moment in office hours (8:30–17:30 Beijing time on a working day) about `days` later."""
-        rng = self.rng
-        d = self.local_day(ts + int(days * DAY))
+        d = (ts + int(days * DAY) + BEIJING) // DAY
         i = d - self.start_day
-        while 0 <= i < len(self.working) and not self.working[i]:
+        working = self.working
+        while 0 <= i < len(working) and not working[i]:
             i += 1
             d += 1
-        moment = d * DAY - BEIJING + rng.randrange(8 * HOUR + 1800, 17 * HOUR + 1800)
-        return moment if moment > ts else ts + rng.randrange(1200, 5400)
+        moment = d * DAY - BEIJING + OPENS + int(self.rand() * OFFICE_SECONDS)
+        return moment if moment > ts else ts + 1200 + int(self.rand() * 4200)
 
     def office_label(self, region_id: int, level: str) -> str:
         label = self.labels.get(region_id)
@@ -403,15 +427,14 @@ class OpinionScale:
         return found[self.rng.getrandbits(1)]
 
     def tracking_code(self, pk: int) -> str:
-        """Unique by construction: five random characters, then the id scrambled into seven."""
-        rng = self.rng
-        head = "".join(rng.choices(TRACKING_ALPHABET, k=5))
-        n = (pk * 2_654_435_761) % (31**7)
-        tail = []
-        for _ in range(7):
-            n, r = divmod(n, 31)
-            tail.append(TRACKING_ALPHABET[r])
-        return head + "".join(tail)
+        """Unique by construction: 31^5 random values, then the id scrambled into 31^7 (a
+        multiplication by an odd constant modulo 31^7 is one-to-one), written in 12 characters."""
+        n = (self.rng.getrandbits(25) % 31**5) * 31**7 + (pk * 2_654_435_761) % 31**7
+        pairs = []
+        for _ in range(6):
+            n, r = divmod(n, 961)
+            pairs.append(PAIRS[r])
+        return "".join(pairs)
 
     # --- indexes ---------------------------------------------------------------------------------
     def drop_indexes(self) -> list[str]:
@@ -510,7 +533,7 @@ class OpinionScale:
                 town = towns[bisect.bisect_left(town_cum, rng.random() * town_cum[-1])]
                 channel = CHANNELS[bisect.bisect_left(channel_cum, rng.random() * channel_cum[-1])]
                 if channel in STAFF_CHANNELS:
-                    at = day_start + rng.randrange(8 * HOUR + 1800, 17 * HOUR + 1800)
+                    at = day_start + OPENS + int(self.rand() * OFFICE_SECONDS)
                 else:
                     at = day_start + int(DAY * (rng.random() ** 0.7))
                 if at >= self.now_ts:
@@ -533,7 +556,7 @@ class OpinionScale:
         return lineage
 
     def opinion(self, town: Town, channel: str, at: int) -> None:
-        rng = self.rng
+        rng, rand, between = self.rng, self.rand, self.between
         ops, E = self.tables[Opinion], self.tables[Event]
         pk = ops.next_id
         ops.next_id += 1
@@ -542,24 +565,24 @@ class OpinionScale:
         title, text, reply_text, spot_text = self.fill(town, ti)
         lineage = self.upper_congress[town.id]
         level = t.level
-        if level == Level.PREFECTURE and Level.PROVINCE in self.levels and rng.random() < 0.15:
+        if level == Level.PREFECTURE and Level.PROVINCE in self.levels and rand() < 0.15:
             level = Level.PROVINCE
         if level not in lineage:  # the data has no congress at that level: the highest there is
             level = min(lineage, key=_RANK.__getitem__)
         staff = channel in STAFF_CHANNELS
-        region = rng.choice(town.villages)
+        region = town.villages[int(rand() * len(town.villages))]
         queue = town
         queue_level = Level.TOWNSHIP
-        if level != Level.TOWNSHIP and channel == "online" and rng.random() < 0.4:
+        if level != Level.TOWNSHIP and channel == "online" and rand() < 0.4:
             region = queue = lineage[level]  # sent straight to that congress online
             queue_level = level
         station = received_by = None
         if channel != "online" and town.stations:
-            station = rng.choice(town.stations)
+            station = town.stations[int(rand() * len(town.stations))]
             if channel in HEARD_BY_DEPUTY:
                 people = self.station_people.get(station)
                 if people:
-                    received_by = rng.choice(people)
+                    received_by = people[int(rand() * len(people))]
         category = self.categories[t.category] if (staff or rng.random() < 0.6) else None
 
         life = Life(at, self.now_ts)
@@ -569,20 +592,20 @@ class OpinionScale:
         reopen = escalations = 0
         merged_into = due_date = None
         r = rng.random()
-        t1 = self.office(at, rng.choice((0, 0, 1, 1, 2)))
+        t1 = self.office(at, (0, 0, 1, 1, 2)[between(0, 5)])
         merge_key = (town.id, ti)
         if t.redirect:
-            if life.step(t1, office, "redirect", "redirected", data=json.dumps({"target": t.redirect})):
+            if life.step(t1, office, "redirect", "redirected", data=REDIRECT_DATA[t.redirect]):
                 redirect_target, answer, answered_at = t.redirect, reply_text, t1
-                if rng.random() < 0.5 and life.step(self.office(t1, rng.randint(3, 12)), office, "close", "closed"):
+                if rand() < 0.5 and life.step(self.office(t1, between(3, 13)), office, "close", "closed"):
                     closed_at = life.last
         elif t.spot and staff and r < 0.55:
             if life.step(t1, office, "answer_on_spot", "answered_on_spot"):
                 answer, answered_at, accepted_at = spot_text, t1, t1
-                if rng.random() < 0.75:
-                    tv = self.office(t1, rng.randint(2, 10))
-                    sat = "satisfied" if rng.random() < 0.75 else "basically"
-                    if life.step(tv, office, "return_visit", "closed", data=json.dumps({"satisfaction": sat})):
+                if rand() < 0.75:
+                    tv = self.office(t1, between(2, 11))
+                    sat = "satisfied" if rand() < 0.75 else "basically"
+                    if life.step(tv, office, "return_visit", "closed", data=SATISFACTION_DATA[sat]):
                         satisfaction, closed_at = sat, tv
                         self.visit(pk, tv, sat)
         elif r < 0.04 and merge_key in self.last_open:
@@ -590,45 +613,45 @@ class OpinionScale:
                 merged_into = self.last_open[merge_key]
         else:
             # accepted where it came in; escalated to the congress at its level, which accepts it too
-            data = json.dumps({"level": level})
+            data = LEVEL_DATA[level]
             if life.step(t1, office, "accept", "accepted", data=data):
                 accepted_at, set_level = t1, level
             ta = t1
             if life.state == "accepted" and level != queue_level:
                 up = lineage[level]
-                te = ta + rng.randrange(600, 7200)
-                if life.step(te, office, "escalate", "escalated", data=json.dumps({"to_region": up.id})):
+                te = ta + between(600, 7200)
+                if life.step(te, office, "escalate", "escalated", data=f'{{"to_region": {up.id}}}'):
                     queue, queue_level, escalations = up, level, 1
                     office = self.office_label(queue.id, queue_level)
-                    ta = self.office(te, rng.choice((0, 1, 1, 2, 3)))
+                    ta = self.office(te, (0, 1, 1, 2, 3)[between(0, 5)])
                     life.step(ta, office, "accept", "accepted", data=data)
             if life.state == "accepted":
                 units = self.units_for(t, queue, queue_level)
-                assigned_on = ta + rng.randrange(1200, 2 * DAY)
+                assigned_on = ta + between(1200, 2 * DAY)
                 rounds = 1
                 while True:
                     done = self.assign(life, pk, units, assigned_on, office, reply_text)
                     if done is None:
                         break
-                    tf = self.office(done, rng.choice((0, 1, 1, 2, 3)))
+                    tf = self.office(done, (0, 1, 1, 2, 3)[between(0, 5)])
                     if not life.step(tf, office, "feed_back", "fed_back"):
                         break
                     answered_at = tf
                     answer = "\n\n".join(f"{self.unit_names[u]}：{reply_text}" for u in units)
                     answer += "\n感谢您对人大工作的支持。"
-                    if rng.random() < 0.07:  # nobody answered the return-visit calls
-                        if life.step(self.office(tf, rng.randint(10, 20)), office, "close", "closed"):
+                    if rand() < 0.07:  # nobody answered the return-visit calls
+                        if life.step(self.office(tf, between(10, 21)), office, "close", "closed"):
                             closed_at = life.last
                         break
-                    tv = self.office(tf, rng.randint(2, 10))
-                    x = rng.random()
+                    tv = self.office(tf, between(2, 11))
+                    x = rand()
                     if rounds == 1:
                         sat = "satisfied" if x < 0.64 else ("basically" if x < 0.94 else "dissatisfied")
                     else:
                         sat = "satisfied" if x < 0.45 else ("basically" if x < 0.8 else "dissatisfied")
                     reopening = sat == "dissatisfied" and rounds == 1
                     action, to = ("reopen", "accepted") if reopening else ("return_visit", "closed")
-                    if not life.step(tv, office, action, to, data=json.dumps({"satisfaction": sat})):
+                    if not life.step(tv, office, action, to, data=SATISFACTION_DATA[sat]):
                         break
                     satisfaction = sat
                     self.visit(pk, tv, sat)
@@ -636,13 +659,13 @@ class OpinionScale:
                         closed_at = tv
                         break
                     reopen, rounds, units = 1, 2, units[:1]  # re-handled by the lead unit
-                    assigned_on = self.office(tv, rng.choice((1, 1, 2, 3)))
+                    assigned_on = self.office(tv, (1, 1, 2, 3)[between(0, 4)])
                 if life.state == "assigned":
                     due_date = min(self.live_deadlines)
         state = life.state
         is_published = False
-        if state in ("closed", "fed_back", "answered_on_spot") and rng.random() < 0.1:
-            tp = self.office(life.last, rng.randint(1, 6))
+        if state in ("closed", "fed_back", "answered_on_spot") and rand() < 0.1:
+            tp = self.office(life.last, between(1, 7))
             if tp <= self.now_ts:
                 life.note(tp, office, "publish")
                 is_published, published_at = True, tp
@@ -662,13 +685,13 @@ class OpinionScale:
         x = rng.random()
         if staff:
             if x < 0.85:
-                name = self.pool_names[rng.randrange(len(self.pool_names))]
-                phone, phone_index = self.pool_phones[rng.randrange(len(self.pool_phones))]
+                name = self.pool_names[between(0, len(self.pool_names))]
+                phone, phone_index = self.pool_phones[between(0, len(self.pool_phones))]
                 notify_by = "sms" if x < 0.45 else "none"
         elif x < 0.55:
-            name = self.pool_names[rng.randrange(len(self.pool_names))]
+            name = self.pool_names[between(0, len(self.pool_names))]
             if x < 0.35:
-                email, email_index = self.pool_emails[rng.randrange(len(self.pool_emails))]
+                email, email_index = self.pool_emails[between(0, len(self.pool_emails))]
                 notify_by = "email"
         if state in ("closed", "redirected", "merged") and last + self.retention + DAY < self.now_ts:
             name = phone = email = phone_index = email_index = ""
@@ -719,13 +742,14 @@ class OpinionScale:
                 answer if is_published else "",
             )
         )
-        row = E.row
-        add = E.add
-        next_id = E.next_id
-        for ts, label, action, before, after, public, data in events:
-            add(row(next_id, pk, stamp(ts), label, action, before, after, public, data or "{}"))
-            next_id += 1
-        E.next_id = next_id
+        row, first = E.row, E.next_id
+        E.rows.extend(
+            row(first + k, pk, stamp(ts), label, action, before, after, public, data or "{}")
+            for k, (ts, label, action, before, after, public, data) in enumerate(events)
+        )
+        E.next_id = first + len(events)
+        if len(E.rows) >= Loader.FLUSH_AT:
+            self.flush_tables()
 
     def units_for(self, t, queue, level: str) -> list[int]:
         if level == Level.TOWNSHIP:
@@ -749,10 +773,13 @@ class OpinionScale:
         deadline = self.deadline_day.get(self.local_day(assigned_on))
         if deadline is None:
             return None
-        data = json.dumps(
-            {"units": units, "unit_names": [self.unit_names[u] for u in units], "deadline": self.day_str[deadline]},
-            ensure_ascii=False,
-        )
+        key = tuple(units)
+        head = self.assign_data.get(key)
+        if head is None:
+            names = json.dumps([self.unit_names[u] for u in units], ensure_ascii=False)
+            head = self.assign_data[key] = f'{{"units": {json.dumps(units)}, "unit_names": {names}, "deadline": "'
+        data = head + self.day_str[deadline] + '"}'
+
         if not life.step(assigned_on, office, "assign", "assigned", data=data):
             return None
         replied = []
@@ -762,13 +789,13 @@ class OpinionScale:
             A.next_id += 1
             label = self.unit_names[unit]
             due = deadline
-            t_accept = self.office(assigned_on, rng.choice((0, 0, 1, 1, 2, 3)))
+            t_accept = self.office(assigned_on, (0, 0, 1, 1, 2, 3)[self.between(0, 6)])
             end_of_due = (due + 1) * DAY - BEIJING
             x = rng.random()
             if x < 0.08:  # late
-                t_reply = self.office(end_of_due, rng.randint(2, 30))
+                t_reply = self.office(end_of_due, self.between(2, 31))
             elif x < 0.087:  # very late: open long after the deadline
-                t_reply = self.office(end_of_due, rng.randint(60, 400))
+                t_reply = self.office(end_of_due, self.between(60, 401))
             else:
                 t_reply = self.office(t_accept, rng.uniform(1, max(1.5, (end_of_due - t_accept) / DAY - 1)))
             accepted = t_accept <= now
@@ -847,7 +874,7 @@ class OpinionScale:
         return due, t_reply
 
     def contact(self, life: Life, assignment_id, label, t_accept, t_reply) -> None:
-        t_contact = t_accept + self.rng.randrange(HOUR, 3 * DAY)
+        t_contact = t_accept + self.between(HOUR, 3 * DAY)
         if t_contact > self.now_ts or t_contact > t_reply:
             return
         C = self.tables[UnitContact]
