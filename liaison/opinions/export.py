@@ -4,6 +4,7 @@ selector), contact data masked as on screen, at most EXPORT_MAX rows; every expo
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from liaison.core.audit import audit_record
 from liaison.core.models import AuditLog
@@ -27,7 +28,7 @@ def _columns():
         (_("Channel"), 14),
         (_("Station"), 20),
         (_("Reply due"), 12),
-        (_("Name"), 10),
+        (pgettext("person", "Name"), 10),
         (_("Phone"), 14),
         (_("E-mail"), 20),
         (_("Satisfaction"), 12),
