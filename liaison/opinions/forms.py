@@ -333,6 +333,9 @@ class CategoryForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = category_regions_for(user)
+        own = [r.region_id for r in user.active_roles() if r.kind == "liaison_officer" and r.region_id]
+        if own:
+            self.fields["region"].initial = own[0]  # most often a locality adds for its own region
         _style(self)
 
 

@@ -201,7 +201,7 @@ def user_role_kinds(user) -> set[str]:
 def _back_to_queue(request) -> str:
     """The queue as the user left it (its query string comes back with the bulk form)."""
     query = request.POST.get("back", "")
-    if not query.startswith("?") or "//" in query or "\\" in query:
+    if not query.startswith("?") or "//" in query or any(c in query for c in "\\\r\n"):
         query = ""
     return reverse("opinions:queue") + query
 

@@ -100,6 +100,14 @@ def test_officer_triages_in_the_workspace(demo, browser, shot):
     page.goto(f"{base}/work/opinions/overdue/")
     shot(page, "opinions-overdue-zh")
 
+    # The township's own category beside the default list.
+    page.goto(f"{base}/work/opinions/categories/")
+    page.fill("#id_name", "水利设施")
+    page.locator("main form[method=post] button[type=submit]").click()
+    page.wait_for_url("**/work/opinions/categories/")
+    assert page.locator("table", has_text="水利设施").is_visible()
+    shot(page, "opinions-categories-zh")
+
     # The same in English.
     _english(page)
     page.goto(f"{base}/work/opinions/")
