@@ -6,7 +6,7 @@ from pathlib import Path
 root = Path(__file__).resolve().parent.parent
 problems = []
 for po in sorted(root.glob("**/locale/zh_Hans/LC_MESSAGES/django.po")):
-    if ".venv" in po.parts:
+    if ".venv" in po.parts or "var" in po.parts or "node_modules" in po.parts:
         continue
     text = po.read_text(encoding="utf-8")
     entries = text.split("\n\n")
