@@ -509,3 +509,16 @@ def test_overdue_assignment_shows_working_days(client, ow, submit, monkeypatch):
     text = client.get(f"/work/opinions/{o.pk}/").content.decode()
     n = deadlines.working_days_between(late, late + datetime.timedelta(days=7))
     assert f"已超期 {n} 个工作日" in text
+
+
+def test_service_reports_a_stale_version_before_the_changed_state(ow, submit):
+    """The service's own order: a form overtaken by another step is told "someone else acted", not
+    merely "not possible now" (the state changed because of that other step)."""
+    from liaison.opinions import exceptions as errors
+
+    o = submit()
+    services.opinion_redirect(actor=ow.users["officer"], opinion_id=o.pk, target="petition", comment="信访事项")
+    with pytest.raises(errors.OpinionChanged):
+        services.opinion_accept(actor=ow.users["town_officer"], opinion_id=o.pk, level="township", version=1)
+    with pytest.raises(errors.TransitionNotAllowed):
+        services.opinion_accept(actor=ow.users["town_officer"], opinion_id=o.pk, level="township")
