@@ -35,9 +35,9 @@ def test_citizen_browses_deputies_and_a_station_roster_on_a_phone(demo, phone, s
     assert _fits_phone(phone)
     phone.get_by_role("link", name="示范省").click()
     phone.get_by_role("link", name="示范市").click()
-    county = phone.locator("main .btn-outline-secondary").first
+    county = phone.locator("main a.btn-outline-secondary[href^='?region=']").first
     county.click()
-    phone.locator("main .btn-outline-secondary").first.click()  # a township
+    phone.locator("main a.btn-outline-secondary[href^='?region=']").first.click()  # a township
     phone.locator("a.card", has_text=re.compile("的代表")).click()
     phone.wait_for_url(re.compile(r"/deputies/\?region=\d+"))
     cards = phone.locator("a[href^='/deputies/'][href$='/']")
