@@ -220,9 +220,7 @@ def test_next_and_previous_links_walk_the_whole_directory_in_order(client, dw, m
     for i in range(7):
         add_deputy(dw, f"ns{i}", "王武", "town2", birth_year=1960 + i)
     monkeypatch.setattr(selectors, "PER_PAGE", 3)
-    everyone = [
-        e.person.pk for e in selectors.directory_page(filters=selectors.DeputyFilters(), per_page=100).entries
-    ]
+    everyone = [e.person.pk for e in selectors.directory_page(filters=selectors.DeputyFilters(), per_page=100).entries]
     forward = walk(client, {})
     assert joined(forward) == everyone and len(forward) > 3
     last = client.get(LIST, {"after": client.get(LIST).context["page"].next_cursor, "n": 2}).context["page"]
