@@ -6,8 +6,9 @@
     bash bench/helpdesk/setup.sh                                  # once: django-helpdesk's side
 
 For each database:
-1. data: a fresh database (SQLite bench/.work/opinions.sqlite3, PostgreSQL liaison_opbench on
-   127.0.0.1:5432 as postgres), `migrate`, `gen_data --scale province` (timed: 2,000,000 opinions);
+1. data: the page benchmark's database (SQLite bench/.work/bench.sqlite3, PostgreSQL liaison_bench on
+   127.0.0.1:5432 as postgres), made afresh unless --reuse-data: `migrate`, `gen_data --scale province`
+   (timed; with its 2,000,000 opinions), so bench/run_pages.py --reuse-data can measure the same data;
 2. public submission: gunicorn (production settings) on 127.0.0.1, bench/loadgen.py in a second
    process POSTs /api/opinions/ for --seconds with unique Idempotency-Keys and no phone, from many
    loopback source addresses (the per-address limit of the public form stays on); then the rows with
@@ -19,7 +20,7 @@ For each database:
    tickets): its public ticket form for --seconds with the same load generator (rows = acks), and its
    staff ticket list (the page and the JSON of its first 50 rows, logged-in staff).
 
-Writes bench/results/opinions-<db>.md, opinions-gen_data-<db>.md and opinions-vs-helpdesk.md."""
+Writes bench/results/opinions-<db>.md, gen_data-<db>.md (when it made the data) and opinions-vs-helpdesk.md."""
 
 import argparse
 import datetime
@@ -35,6 +36,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run_pages
 from run_pages import bench_env, free_port, machine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +44,6 @@ WORK = ROOT / "bench" / ".work" / "opinions"
 RESULTS = ROOT / "bench" / "results"
 PY = str(ROOT / ".venv" / "bin" / "python")
 HD = ROOT / "var" / "bench-helpdesk"
-PG_URL = "postgres://postgres@127.0.0.1:5432/liaison_opbench"
 HD_PG_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
 
 
@@ -56,8 +57,7 @@ def run(cmd: list[str], env: dict, cwd=ROOT, **kwargs) -> subprocess.CompletedPr
 
 
 def liaison_env(db: str) -> dict:
-    env = bench_env(db)
-    env["DATABASE_URL"] = f"sqlite:///{WORK / 'opinions.sqlite3'}" if db == "sqlite" else PG_URL
+    env = bench_env(db)  # the same database as bench/run_pages.py
     env["STATIC_ROOT"] = str(WORK / "static")
     env["MEDIA_ROOT"] = str(WORK / "media")
     return env
@@ -68,15 +68,6 @@ def helpdesk_env(db: str) -> dict:
     env["HD_DATABASE"] = f"sqlite:///{HD / 'helpdesk.sqlite3'}" if db == "sqlite" else HD_PG_URL
     env["PYTHONPATH"] = str(HD / "project")
     return env
-
-
-def fresh_database(db: str, env: dict) -> None:
-    if db == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            (WORK / f"opinions.sqlite3{suffix}").unlink(missing_ok=True)
-        return
-    for sql in ("DROP DATABASE IF EXISTS liaison_opbench", "CREATE DATABASE liaison_opbench"):
-        run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], env)
 
 
 def serve(gunicorn: str, app: str, *, cwd: Path, env: dict, port: int, workers: int, threads: int, logfile: Path):
@@ -121,16 +112,6 @@ def load(spec: dict, name: str) -> dict:
 
 
 # --- Liaison ----------------------------------------------------------------------------------------
-
-
-def generate(db: str, env: dict, ctx: dict) -> None:
-    fresh_database(db, env)
-    run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-    t0 = time.perf_counter()
-    out = run([PY, "manage.py", "gen_data", "--scale", ctx["scale"]], env, capture_output=True).stdout
-    ctx["gen_seconds"] = time.perf_counter() - t0
-    ctx["gen_output"] = out
-    print(out)
 
 
 def liaison_submit(db: str, env: dict, setup: dict, args, ctx: dict) -> None:
@@ -391,29 +372,6 @@ def report(db: str, ctx: dict, args) -> str:
     return "\n".join(lines)
 
 
-def gen_report(db: str, ctx: dict) -> str:
-    return "\n".join(
-        [
-            f"# `gen_data --scale {ctx['scale']}` with opinions on {ctx['db_version']}",
-            "",
-            f"Measured {ctx['date']} on {ctx['machine']['cpu']} ({ctx['machine']['cores']} cores, shared; load average"
-            f" {ctx['load_before'][0]:.2f} at the start). Wall-clock time of the command: **{ctx['gen_seconds']:.0f} s**"
-            " (budget: about 600 s), into a freshly migrated database.",
-            "",
-            "```",
-            f"DATABASE_URL={liaison_env(db)['DATABASE_URL'].replace(str(ROOT) + '/', '')}"
-            " DJANGO_SETTINGS_MODULE=config.settings.production \\",
-            f"  .venv/bin/python manage.py gen_data --scale {ctx['scale']}",
-            "```",
-            "",
-            "```",
-            ctx["gen_output"].strip(),
-            "```",
-            "",
-        ]
-    )
-
-
 def bench(db: str, args) -> dict:
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -427,21 +385,23 @@ def bench(db: str, args) -> dict:
     }
     run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
     if not args.reuse_data:
-        generate(db, env, ctx)
+        ctx["gen_output"], ctx["gen_seconds"] = run_pages.generate(db, env, args.scale)
     ctx["db_version"] = subprocess.run(
         [PY, "-c", "import django; django.setup(); from django.db import connection as c; cur = c.cursor(); "
          + ("cur.execute('select sqlite_version()'); print('SQLite', cur.fetchone()[0])" if db == "sqlite"
             else "cur.execute('show server_version'); print('PostgreSQL', cur.fetchone()[0].split()[0])")],
         env=env, cwd=ROOT, text=True, capture_output=True, check=True,
     ).stdout.strip()  # fmt: skip
-    if not args.reuse_data:
-        (RESULTS / f"opinions-gen_data-{db}.md").write_text(gen_report(db, ctx))
+    if not args.reuse_data and args.scale == run_pages.SCALE:
+        ctx["database_url"] = env["DATABASE_URL"].replace(str(ROOT) + "/", "")
+        ctx["ran_by"] = "bench/opinions_bench.py"
+        (RESULTS / f"gen_data-{db}.md").write_text(run_pages.gen_report(db, ctx))
     run([PY, "bench/opinions_pages.py", "setup", str(WORK)], env)
     setup = json.loads((WORK / "setup.json").read_text())
     ctx["opinions"] = setup["opinions"]
     ctx["data"] = (
-        f"`gen_data --scale {args.scale}`: {setup['opinions']:,} opinions (see [opinions-gen_data-{db}.md]"
-        f"(opinions-gen_data-{db}.md)); accounts: a liaison officer of the province, one of {setup['county']['name']}"
+        f"`gen_data --scale {args.scale}`: {setup['opinions']:,} opinions (see [gen_data-{db}.md]"
+        f"(gen_data-{db}.md)); accounts: a liaison officer of the province, one of {setup['county']['name']}"
         " (the county whose office has most open opinions), the staff of the unit with most open assignments"
     )
     if "submit" in args.jobs:

@@ -95,11 +95,11 @@ def db_version(db: str, env: dict) -> str:
     return subprocess.run([PY, "-c", code], env=env, cwd=ROOT, text=True, capture_output=True).stdout.strip()
 
 
-def generate(db: str, env: dict) -> tuple[str, float]:
+def generate(db: str, env: dict, scale: str = SCALE) -> tuple[str, float]:
     fresh_database(db, env)
     run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env)
     t0 = time.perf_counter()
-    out = run([PY, "manage.py", "gen_data", "--scale", SCALE], env, capture_output=True).stdout
+    out = run([PY, "manage.py", "gen_data", "--scale", scale], env, capture_output=True).stdout
     seconds = time.perf_counter() - t0
     print(out)
     return out, seconds
@@ -265,7 +265,7 @@ def gen_report(db: str, ctx: dict) -> str:
             f" average {ctx['load_before'][0]:.2f} at the start). Wall-clock time of the command:"
             f" **{ctx['gen_seconds']:.0f} s** (limit: 600 s), into a freshly migrated database.",
             "",
-            "Command (run by bench/run_pages.py, from the repository root):",
+            f"Command (run by {ctx.get('ran_by', 'bench/run_pages.py')}, from the repository root):",
             "",
             "```",
             f"DATABASE_URL={ctx['database_url']} DJANGO_SETTINGS_MODULE=config.settings.production \\",

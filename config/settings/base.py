@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "liaison.stations",
     "liaison.notifications",
     "liaison.opinions",
+    "liaison.proposals",
     "liaison.portal",
     "liaison.api",
 ]
@@ -200,6 +201,14 @@ OPINION_SMS_VERIFICATION = env_bool("OPINION_SMS_VERIFICATION", True)
 # and tracking codes that matched nothing an hour (beyond it every lookup waits). 0 turns one off.
 OPINION_SUBMIT_PER_IP_HOUR = env_int("OPINION_SUBMIT_PER_IP_HOUR", 10)
 OPINION_TRACK_MISSES_PER_IP_HOUR = env_int("OPINION_TRACK_MISSES_PER_IP_HOUR", 20)
+# Suggestions and motions (DESIGN §5–6). A suggestion is answered within 3 calendar months of its
+# assignment; an approved extension may move that to at most 6 (003 §24). A 不满意 rating sends it back
+# for re-handling at most this many times, each with this many months; reminders this many days ahead.
+SUGGESTION_REPLY_MONTHS = env_int("SUGGESTION_REPLY_MONTHS", 3)
+SUGGESTION_MAX_MONTHS = env_int("SUGGESTION_MAX_MONTHS", 6)
+SUGGESTION_REHANDLING_MAX = env_int("SUGGESTION_REHANDLING_MAX", 1)
+SUGGESTION_REHANDLING_MONTHS = env_int("SUGGESTION_REHANDLING_MONTHS", 1)
+SUGGESTION_REMIND_DAYS = env_int("SUGGESTION_REMIND_DAYS", 14)
 SITE_BASE_URL = env("SITE_BASE_URL", "http://127.0.0.1:8000")
 # Administrator entries of the working-day calendar are cached per process this long (liaison.core.deadlines).
 CALENDAR_CACHE_SECONDS = env_int("CALENDAR_CACHE_SECONDS", 300)
