@@ -11,6 +11,7 @@ from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.responses import codes_4xx
 
 from liaison.api.auth import staff_auth
+from liaison.api.schemas import ErrorOut
 from liaison.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from liaison.regions.models import Congress, Region, Term
 
@@ -19,14 +20,6 @@ from .models import Delegation, ElectoralDistrict, Mandate, Person
 from .scoping import person_write_q
 
 router = Router(tags=["deputies"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    errors: dict[str, list[str]] | None = None
-    extra: dict | None = None
 
 
 class DirectoryQuery(Schema):

@@ -10,17 +10,13 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import codes_4xx
 
 from liaison.api.auth import staff_auth
+from liaison.api.schemas import ErrorOut
 from liaison.core.exceptions import PermissionDenied
 
 from . import selectors, services
 from .models import Notification
 
 router = Router(tags=["notifications"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 class NotificationOut(Schema):

@@ -30,6 +30,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import codes_4xx
 
 from liaison.api.auth import staff_auth
+from liaison.api.schemas import ErrorOut
 from liaison.core import files
 from liaison.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from liaison.core.requestlocal import client_ip
@@ -55,14 +56,6 @@ class IdempotencyKeyReused(Conflict):
 
 
 # --- schemas ----------------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    errors: dict[str, list[str]] | None = None
-    extra: dict | None = None
 
 
 class Ref(Schema):

@@ -47,7 +47,7 @@ class MergeNotPossible(ValidationFailed):
 
 class AttachmentRejected(ValidationFailed):
     code = "attachment_rejected"
-    message = _("Attachments must be images (JPEG, PNG, GIF, WebP) or PDF files.")
+    message = _("Attachments must be JPEG or PNG images or PDF files.")
 
 
 class ExtensionNotPossible(ValidationFailed):

@@ -40,7 +40,7 @@ from liaison.regions.models import CONGRESS_LEVELS, Region
 from . import exceptions as step_errors
 from . import export, forms, rules, selectors, services
 from .models import Category, Opinion
-from .workflow import OPEN_STATES, TRANSITIONS, actions_for
+from .workflow import EVENT_LABELS, OPEN_STATES, TRANSITIONS, actions_for
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,11 +58,6 @@ STATUS_BADGE = {
     S.REDIRECTED: "text-bg-light border",
     S.MERGED: "text-bg-light border",
     S.CLOSED: "text-bg-dark",
-}
-EVENT_LABELS = {
-    **{name: t.label for name, t in TRANSITIONS.items()},
-    "submit": gettext_lazy("received"),
-    "reopen": gettext_lazy("reopened: the citizen was not satisfied"),
 }
 
 

@@ -30,7 +30,7 @@ from . import forms_unit as forms
 from . import rules, selectors, services
 from .exceptions import OpinionChanged
 from .models import Assignment, Extension
-from .workflow import LIVE_ASSIGNMENT, TRANSITIONS, actions_for
+from .workflow import EVENT_LABELS, LIVE_ASSIGNMENT, actions_for
 
 PAGE_SIZE = 50
 TABS = [
@@ -39,11 +39,6 @@ TABS = [
     ("replied", gettext_lazy("Replied")),
     ("returned", gettext_lazy("Sent back")),
 ]
-EVENT_LABELS = {
-    **{name: t.label for name, t in TRANSITIONS.items()},
-    "submit": gettext_lazy("received"),
-    "reopen": gettext_lazy("reopened: the citizen was not satisfied"),
-}
 
 
 def _enter(request) -> None:

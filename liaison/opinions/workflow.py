@@ -55,6 +55,13 @@ TRANSITIONS: dict[str, Transition] = {
     "unpublish": _t({S.ANSWERED_ON_SPOT, S.FED_BACK, S.CLOSED}, None, {"handler"}, _("withdraw publication")),
 }
 
+# What the timeline calls each step: the transitions, and the steps that are not a user's action.
+EVENT_LABELS = {
+    **{name: t.label for name, t in TRANSITIONS.items()},
+    "submit": _("received"),
+    "reopen": _("reopened: the citizen was not satisfied"),
+}
+
 # Opinions still waiting for someone: the triage queue and the deadline machinery look at these.
 OPEN_STATES = frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED, S.ESCALATED, S.REPLIED, S.FED_BACK})
 # States in which the citizen has an answer to read.

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
 from liaison.api.auth import staff_auth
+from liaison.api.schemas import ErrorOut
 from liaison.core.exceptions import ApplicationError, PermissionDenied, ValidationFailed
 
 from . import selectors, services
@@ -36,13 +37,6 @@ router = Router(tags=["regions"])
 
 
 # --- output -------------------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    errors: dict[str, list[str]] | None = None
 
 
 class RegionOut(Schema):

@@ -13,6 +13,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.responses import codes_4xx
 
 from liaison.api.auth import staff_auth
+from liaison.api.schemas import ErrorOut
 from liaison.core.exceptions import NotFound, ValidationFailed
 from liaison.deputies.models import Person
 from liaison.regions.selectors import region_by_id
@@ -21,13 +22,6 @@ from . import selectors, services
 from .models import DutySlot, StandardEvidence, StandardItem, Station
 
 router = Router(tags=["stations"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    errors: dict[str, list[str]] | None = None
 
 
 class DeputyRef(Schema):
