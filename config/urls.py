@@ -14,6 +14,7 @@ urlpatterns = [
     path("work/stations/", include("liaison.stations.urls")),
     path("work/opinions/", include("liaison.opinions.work_urls")),
     path("work/units/", include("liaison.opinions.unit_urls")),
+    path("work/proposals/reports/", include("liaison.proposals.report_urls")),
     path("work/worklog/", include("liaison.opinions.worklog_urls")),
     path("work/notifications/", include("liaison.notifications.urls")),
     path("work/admin/outbox/", include("liaison.notifications.admin_urls")),

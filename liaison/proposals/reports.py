@@ -1,0 +1,528 @@
+"""Reports on the handling of suggestions and motions (DESIGN §5, 003 §24–27): per handling unit and
+per assigning organ, for a period of assignment dates, scoped to the user. Selectors only: every
+figure comes from a few GROUP BY queries with conditional aggregates, so the number of queries does
+not grow with the data and no Python loop runs over the items.
+
+What is counted (the population): the items (suggestions, or motions) assigned in the period —
+a suggestion by its assignment date (`Suggestion.assigned_on`, the day the organ assigned it, which
+starts the three-month clock), a motion by the assignment date of its handling assignments — that
+lie in the user's scope. Assignments a unit sent back or that were withdrawn (the organ changed the
+units) are not the unit's: only assignments the unit holds (waiting, being handled, replied) count.
+
+The figures of a row (one unit, one organ, or the totals):
+- assigned as lead unit / as co-unit: the first-round assignments (re-handling rounds are not new
+  assignments);
+- answered: first-round lead assignments with a reply; answered on time: of those, the reply's
+  date (Asia/Shanghai) is on or before the deadline in force — the assignment's deadline as moved
+  by its latest approved extension;
+- overdue now: live lead assignments (any round) past the deadline in force today;
+- extensions asked / approved: the lead units' requests;
+- A / B / C: the class of each answered item's latest reply (after a re-handling, the new reply's
+  class replaces the old one), shares of the answered items; open commitments: promises of class B
+  replies not yet reported fulfilled;
+- satisfied / basically / dissatisfied: the deputies' ratings of the item's current round (the
+  ratings that stand), attributed to the unit that replied in that round; satisfaction rate =
+  (satisfied + basically) / ratings;
+- re-handled: items whose lead unit was sent back to handle them again (a round ≥ 2).
+
+Scope: a liaison officer or leadership sees the items of their region subtrees (`region_path`), with
+every unit that handles them; handling-unit staff see their own unit's assignments only.
+"""
+
+import datetime
+from dataclasses import dataclass, field, fields
+
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from liaison.accounts.scope import Scope, scope_for
+from liaison.regions.models import HandlingUnit, Level, Region, Session, path_prefixes
+
+from .models import Assignment, Commitment, Evaluation, Extension, Motion, Reply, Satisfaction, Suggestion
+
+LEAD = Assignment.Role.LEAD
+CO = Assignment.Role.CO
+# The assignments a unit holds: not sent back by it, not withdrawn by the organ.
+HELD = (Assignment.Status.PENDING, Assignment.Status.ACCEPTED, Assignment.Status.REPLIED)
+LIVE = (Assignment.Status.PENDING, Assignment.Status.ACCEPTED)
+KINDS = {"suggestion": gettext_lazy("deputies' suggestions"), "motion": gettext_lazy("motions")}
+GROUPINGS = ("unit", "organ")
+LIST_CAP = 500  # items listed in the Standing Committee report (overdue, re-handled, key supervision)
+
+
+# --- the period -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A range of assignment dates, both ends included; a session's period also keeps to the
+    items of that session's congress."""
+
+    date_from: datetime.date
+    date_to: datetime.date
+    session: Session | None = None
+
+    @property
+    def congress_id(self) -> int | None:
+        return self.session.term.congress_id if self.session else None
+
+    @property
+    def label(self) -> str:
+        text = _("%(start)s to %(end)s") % {
+            "start": date_format(self.date_from, "DATE_FORMAT"),
+            "end": date_format(self.date_to, "DATE_FORMAT"),
+        }
+        if self.session is not None:
+            return _("%(session)s (%(dates)s)") % {"session": self.session, "dates": text}
+        return text
+
+    @property
+    def slug(self) -> str:
+        """The period in file names: 20260101-20261231."""
+        return f"{self.date_from:%Y%m%d}-{self.date_to:%Y%m%d}"
+
+
+def period_of_year(year: int) -> Period:
+    return Period(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+
+
+def period_of_session(session: Session, *, today: datetime.date | None = None) -> Period:
+    """From the session's opening to the day before the congress's next session opens (the year of
+    handling that the report to the Standing Committee covers, 003 §26); while there is no next
+    session, to today (or the closing day, when that is later)."""
+    today = today or timezone.localdate()
+    following = (
+        Session.objects.filter(term__congress_id=session.term.congress_id, start_date__gt=session.start_date)
+        .order_by("start_date")
+        .values_list("start_date", flat=True)
+        .first()
+    )
+    end = following - datetime.timedelta(days=1) if following else max(today, session.end_date)
+    return Period(session.start_date, end, session)
+
+
+def sessions_for(user) -> QuerySet[Session]:
+    """The sessions whose period a user may choose: of the congresses in their region subtrees, and
+    for unit staff, of the congresses at and above their unit's region. The user's own congresses
+    first, then the most recent."""
+    scope = scope_for(user)
+    q = scope.region_q("term__congress__region__path") if scope.region_paths else Q(pk__in=[])
+    if scope.unit_ids:
+        paths = set()
+        for path in HandlingUnit.objects.filter(pk__in=sorted(scope.unit_ids)).values_list("region__path", flat=True):
+            paths.update(path_prefixes(path))
+        q |= Q(term__congress__region__path__in=sorted(paths))
+    return (
+        Session.objects.filter(q)
+        .select_related("term__congress")
+        .order_by("term__congress__region__depth", "-start_date", "-id")
+    )
+
+
+def regions_for(user) -> list[tuple[int, str, int]]:
+    """(id, name, depth) of the regions with a congress in the user's subtrees, for the region filter."""
+    scope = scope_for(user)
+    if not scope.region_paths:
+        return []
+    return list(
+        Region.objects.filter(scope.region_q("path"))
+        .exclude(level=Level.VILLAGE)
+        .order_by("path")
+        .values_list("id", "name", "depth")[:2000]
+    )
+
+
+# --- the figures ------------------------------------------------------------------------------------
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass
+class Figures:
+    assigned_lead: int = 0
+    assigned_co: int = 0
+    answered: int = 0
+    on_time: int = 0
+    overdue: int = 0
+    extensions_asked: int = 0
+    extensions_approved: int = 0
+    class_a: int = 0
+    class_b: int = 0
+    class_c: int = 0
+    open_commitments: int = 0
+    satisfied: int = 0
+    basically: int = 0
+    dissatisfied: int = 0
+    rehandled: int = 0
+
+    def add(self, other: "Figures") -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @property
+    def classed(self) -> int:
+        return self.class_a + self.class_b + self.class_c
+
+    @property
+    def rated(self) -> int:
+        return self.satisfied + self.basically + self.dissatisfied
+
+    @property
+    def answered_rate(self) -> float | None:
+        return _rate(self.answered, self.assigned_lead)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return _rate(self.on_time, self.answered)
+
+    @property
+    def share_a(self) -> float | None:
+        return _rate(self.class_a, self.classed)
+
+    @property
+    def share_b(self) -> float | None:
+        return _rate(self.class_b, self.classed)
+
+    @property
+    def share_c(self) -> float | None:
+        return _rate(self.class_c, self.classed)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return _rate(self.satisfied + self.basically, self.rated)
+
+
+@dataclass
+class Row:
+    key: int | None  # the unit's or the organ's id (None: no organ recorded)
+    name: str
+    place: str = ""  # the unit's region, the organ's congress
+    figures: Figures = field(default_factory=Figures)
+
+
+@dataclass
+class HandlingReport:
+    kind: str
+    by: str
+    period: Period
+    rows: list[Row]
+    totals: Figures
+
+
+# --- how each table reaches an assignment and an item ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Paths:
+    """From the queried model: `a` leads to the assignment, `item` to the suggestion or motion."""
+
+    a: str
+    item: str
+
+
+def _paths(model, kind: str) -> _Paths:
+    if model is Assignment:
+        return _Paths("", f"{kind}__")
+    if model is Extension:
+        return _Paths("assignment__", f"assignment__{kind}__")
+    if model is Commitment:
+        return _Paths("reply__assignment__", f"reply__assignment__{kind}__")
+    if model is Evaluation:
+        return _Paths(f"{kind}__assignments__", f"{kind}__")
+    raise ValueError(model)
+
+
+def _scope_q(scope: Scope, p: _Paths) -> Q:
+    parts = Q(pk__in=[])
+    if scope.region_paths:
+        parts |= scope.region_q(f"{p.item}region_path")
+    if scope.unit_ids:
+        parts |= Q(**{f"{p.a}unit_id__in": sorted(scope.unit_ids)})
+    return parts
+
+
+def _population_q(
+    *, kind: str, period: Period, scope: Scope, p: _Paths, region_path: str = "", unit_id: int | None = None
+) -> Q:
+    """The held assignments of the items assigned in the period, within the user's scope."""
+    dates = (period.date_from, period.date_to)
+    if kind == "suggestion":
+        q = Q(**{f"{p.item}assigned_on__range": dates})
+    else:
+        q = Q(**{f"{p.a}assigned_on__range": dates, f"{p.item}isnull": False})
+    q &= Q(**{f"{p.a}status__in": HELD}) & _scope_q(scope, p)
+    if period.congress_id:
+        q &= Q(**{f"{p.item}congress_id": period.congress_id})
+    if region_path:
+        q &= Q(**{f"{p.item}region_path__startswith": region_path})
+    if unit_id is not None:
+        q &= Q(**{f"{p.a}unit_id": unit_id})
+    return q
+
+
+def deadline_in_force():
+    """An assignment's deadline as its latest approved extension set it."""
+    approved = Extension.objects.filter(assignment=OuterRef("pk"), status=Extension.Status.APPROVED).order_by(
+        "-requested_deadline"
+    )
+    return Coalesce(Subquery(approved.values("requested_deadline")[:1]), F("deadline"))
+
+
+def _later_reply(kind: str):
+    """A later round of the same item already answered by a lead unit (so this reply is superseded)."""
+    return Exists(
+        Assignment.objects.filter(
+            **{kind: OuterRef(kind)},
+            role=LEAD,
+            round__gt=OuterRef("round"),
+            status__in=HELD,
+            replied_at__isnull=False,
+        )
+    )
+
+
+def _group(by: str, p: _Paths) -> str:
+    return f"{p.a}unit" if by == "unit" else f"{p.item}assigning_organ"
+
+
+def _assignment_figures(*, kind, by, population: Q, today) -> QuerySet:
+    p = _paths(Assignment, kind)
+    key = _group(by, p)
+    labels = (
+        ["unit__name", "unit__region__name", "unit__region__path"]
+        if by == "unit"
+        else ["suggestion__assigning_organ__name", "suggestion__assigning_organ__congress__name"]
+    )
+    first_lead = Q(role=LEAD, round=1)
+    replied = first_lead & Q(replied_at__isnull=False)
+    latest = Q(role=LEAD, replied_at__isnull=False, later=False)
+    return (
+        Assignment.objects.filter(population)
+        .alias(
+            due=deadline_in_force(),
+            later=_later_reply(kind),
+            answer=FilteredRelation("replies", condition=Q(replies__kind=Reply.Kind.ANSWER)),
+        )
+        .values(key, *labels)
+        .annotate(
+            assigned_lead=Count("id", filter=first_lead),
+            assigned_co=Count("id", filter=Q(role=CO, round=1)),
+            answered=Count("id", filter=replied),
+            on_time=Count("id", filter=replied & Q(replied_at__date__lte=F("due"))),
+            overdue=Count("id", filter=Q(role=LEAD, status__in=LIVE, due__lt=today)),
+            class_a=Count("id", filter=latest & Q(answer__answer_class="A")),
+            class_b=Count("id", filter=latest & Q(answer__answer_class="B")),
+            class_c=Count("id", filter=latest & Q(answer__answer_class="C")),
+            rehandled=Count(kind, distinct=True, filter=Q(role=LEAD, round__gte=2)),
+        )
+        .order_by(*labels[::-1] if by == "unit" else labels)
+    )
+
+
+def _extension_figures(*, kind, by, population: Q) -> QuerySet:
+    key = _group(by, _paths(Extension, kind))
+    return (
+        Extension.objects.filter(population, assignment__role=LEAD)
+        .values(key)
+        .annotate(
+            extensions_asked=Count("id"),
+            extensions_approved=Count("id", filter=Q(status=Extension.Status.APPROVED)),
+        )
+        .order_by()
+    )
+
+
+def _commitment_figures(*, kind, by, population: Q) -> QuerySet:
+    key = _group(by, _paths(Commitment, kind))
+    return (
+        Commitment.objects.filter(
+            population,
+            fulfilled_at__isnull=True,
+            reply__kind=Reply.Kind.ANSWER,
+            reply__answer_class=Reply.AnswerClass.B,
+        )
+        .values(key)
+        .annotate(open_commitments=Count("id"))
+        .order_by()
+    )
+
+
+def _evaluation_figures(*, kind, by, population: Q) -> QuerySet:
+    p = _paths(Evaluation, kind)
+    key = _group(by, p)
+    # One filter() call, so that every condition on the item's assignments is on the same joined row:
+    # the lead assignment of the rated round, which was answered.
+    q = population & Q(
+        **{
+            f"{p.a}role": LEAD,
+            f"{p.a}round": F("round"),
+            f"{p.a}replied_at__isnull": False,
+        }
+    )
+    if kind == "suggestion":
+        q &= Q(round=F("suggestion__round"))  # the ratings that stand
+    return (
+        Evaluation.objects.filter(q)
+        .values(key)
+        .annotate(
+            satisfied=Count("id", filter=Q(satisfaction=Satisfaction.SATISFIED)),
+            basically=Count("id", filter=Q(satisfaction=Satisfaction.BASICALLY)),
+            dissatisfied=Count("id", filter=Q(satisfaction=Satisfaction.DISSATISFIED)),
+        )
+        .order_by()
+    )
+
+
+def _check(kind: str, by: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    if by not in GROUPINGS or (by == "organ" and kind != "suggestion"):
+        raise ValueError(f"cannot group {kind} by {by!r}")
+
+
+def handling_report(
+    *,
+    user,
+    period: Period,
+    by: str = "unit",
+    kind: str = "suggestion",
+    region_path: str = "",
+    unit_id: int | None = None,
+    today: datetime.date | None = None,
+) -> HandlingReport:
+    """The handling figures per unit (`by="unit"`) or per assigning organ (`by="organ"`, suggestions
+    only) with their totals. Four queries, whatever the size of the data. `region_path` narrows to a
+    region inside the user's scope; `unit_id` to one unit."""
+    _check(kind, by)
+    scope = scope_for(user)
+    today = today or timezone.localdate()
+
+    def population(model) -> Q:
+        return _population_q(
+            kind=kind, period=period, scope=scope, p=_paths(model, kind), region_path=region_path, unit_id=unit_id
+        )
+
+    main = _assignment_figures(kind=kind, by=by, population=population(Assignment), today=today)
+    key = _group(by, _paths(Assignment, kind))
+    rows: dict[int | None, Row] = {}
+    names = {f.name for f in fields(Figures)}
+    for values in main:
+        if by == "unit":
+            row = Row(values[key], values["unit__name"], values["unit__region__name"])
+        else:
+            name = values["suggestion__assigning_organ__name"] or _("(no organ recorded)")
+            row = Row(values[key], name, values["suggestion__assigning_organ__congress__name"] or "")
+        row.figures = Figures(**{k: v for k, v in values.items() if k in names})
+        rows[row.key] = row
+    for extra in (
+        _extension_figures(kind=kind, by=by, population=population(Extension)),
+        _commitment_figures(kind=kind, by=by, population=population(Commitment)),
+        _evaluation_figures(kind=kind, by=by, population=population(Evaluation)),
+    ):
+        extra_key = _group(by, _paths(extra.model, kind))
+        for values in extra:
+            row = rows.get(values[extra_key])
+            if row is None:  # cannot happen: every counted row hangs on a held assignment of the population
+                row = rows[values[extra_key]] = Row(values[extra_key], f"#{values[extra_key]}")
+            for name, value in values.items():
+                if name in names:
+                    setattr(row.figures, name, value)
+    totals = Figures()
+    for row in rows.values():
+        totals.add(row.figures)
+    return HandlingReport(kind=kind, by=by, period=period, rows=list(rows.values()), totals=totals)
+
+
+# --- the items behind the figures ----------------------------------------------------------------------
+
+
+def _item_assignments(*, user, kind, period, region_path="", unit_id=None) -> QuerySet[Assignment]:
+    scope = scope_for(user)
+    p = _paths(Assignment, kind)
+    q = _population_q(kind=kind, period=period, scope=scope, p=p, region_path=region_path, unit_id=unit_id)
+    answers = Reply.objects.filter(assignment=OuterRef("pk"), kind=Reply.Kind.ANSWER).order_by("-created_at")
+    return (
+        Assignment.objects.filter(q)
+        .select_related(kind, "unit")
+        .annotate(due=deadline_in_force(), answer_class=Subquery(answers.values("answer_class")[:1]))
+    )
+
+
+def unit_items(*, user, kind: str, period: Period, unit_id: int, region_path: str = "") -> QuerySet[Assignment]:
+    """A unit's assignments behind its row of the report, the earliest assigned first."""
+    _check(kind, "unit")
+    return _item_assignments(user=user, kind=kind, period=period, region_path=region_path, unit_id=unit_id).order_by(
+        "assigned_on", "round", "id"
+    )
+
+
+def overdue_items(*, user, kind: str, period: Period, region_path: str = "", today=None) -> QuerySet[Assignment]:
+    """Live lead assignments past the deadline in force, the longest overdue first."""
+    _check(kind, "unit")
+    today = today or timezone.localdate()
+    return (
+        _item_assignments(user=user, kind=kind, period=period, region_path=region_path)
+        .filter(role=LEAD, status__in=LIVE, due__lt=today)
+        .order_by("due", "id")
+    )
+
+
+def rehandled_items(*, user, kind: str, period: Period, region_path: str = "") -> QuerySet[Assignment]:
+    """The lead assignments of re-handling rounds."""
+    _check(kind, "unit")
+    return (
+        _item_assignments(user=user, kind=kind, period=period, region_path=region_path)
+        .filter(role=LEAD, round__gte=2)
+        .order_by("assigned_on", "id")
+    )
+
+
+def key_supervision_items(*, user, period: Period, region_path: str = "") -> QuerySet[Suggestion]:
+    """Suggestions under key supervision (003 §27) assigned in the period, with their lead unit (the
+    latest held lead assignment) and the special committee that follows them."""
+    scope = scope_for(user)
+    q = Q(assigned_on__range=(period.date_from, period.date_to), key_supervision=True)
+    in_scope = Q(pk__in=[])
+    if scope.region_paths:
+        in_scope |= scope.region_q("region_path")
+    if scope.unit_ids:
+        in_scope |= Exists(
+            Assignment.objects.filter(suggestion=OuterRef("pk"), unit_id__in=sorted(scope.unit_ids), status__in=HELD)
+        )
+    q &= in_scope
+    if period.congress_id:
+        q &= Q(congress_id=period.congress_id)
+    if region_path:
+        q &= Q(region_path__startswith=region_path)
+    lead = Assignment.objects.filter(suggestion=OuterRef("pk"), role=LEAD, status__in=HELD).order_by("-round", "-id")
+    return (
+        Suggestion.objects.filter(q)
+        .select_related("supervising_organ")
+        .annotate(lead_unit=Subquery(lead.values("unit__name")[:1]))
+        .order_by("number", "id")
+    )
+
+
+def unit_visible(*, user, unit_id: int, kind: str = "suggestion") -> HandlingUnit | None:
+    """The unit, when the user may open its page: their own unit, a unit of their regions, or a unit
+    handling an item of their regions. None otherwise (the view answers 404, as for a missing one)."""
+    scope = scope_for(user)
+    unit = HandlingUnit.objects.select_related("region").filter(pk=unit_id).first()
+    if unit is None:
+        return None
+    if unit.pk in scope.unit_ids or scope.covers_path(unit.region.path):
+        return unit
+    if scope.region_paths:
+        item = Suggestion if kind == "suggestion" else Motion
+        handles = Assignment.objects.filter(
+            **{f"{kind}__in": item.objects.filter(scope.region_q("region_path"))}, unit_id=unit.pk
+        )
+        if handles.exists():
+            return unit
+    return None

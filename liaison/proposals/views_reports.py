@@ -1,0 +1,724 @@
+"""Handling reports of suggestions and motions (`/work/proposals/reports/`): the figures per handling
+unit and per assigning organ for a period, on screen (a table that prints), as an .xlsx workbook with
+the same columns, and as the handling report to the Standing Committee (003 §26) in .docx. A unit's
+link opens the items behind its row.
+
+Who: liaison officers and leadership (their region subtrees), handling-unit staff (their own unit's
+row only). The figures come from `reports.handling_report`; views parse the period and render.
+A bad period (dates out of order, an unknown session, a region outside the user's area) comes back
+as the page with the form's errors (400), for the page and the files alike."""
+
+import datetime
+import io
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from liaison.accounts.rules import is_leadership, is_liaison_officer, is_unit_staff
+from liaison.accounts.scope import scope_for
+from liaison.core.audit import audit_record
+from liaison.core.models import AuditLog
+from liaison.deputies.public_views import page_number, region_options
+from liaison.regions.models import Region
+
+from . import reports
+from .models import Motion, Suggestion
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PAGE_SIZE = 50
+SESSION_CHOICES_MAX = 300
+can_view = is_liaison_officer | is_leadership | is_unit_staff
+
+
+# --- the columns: the page, the workbook and the document show the same ones ------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # an attribute of reports.Figures
+    title: object
+    group: object
+    rate: bool = False
+
+
+COLUMNS = [
+    Column("assigned_lead", gettext_lazy("as lead unit"), gettext_lazy("Assigned")),
+    Column("assigned_co", gettext_lazy("as co-unit"), gettext_lazy("Assigned")),
+    Column("answered", gettext_lazy("answered"), gettext_lazy("Replies")),
+    Column("on_time", gettext_lazy("on time"), gettext_lazy("Replies")),
+    Column("on_time_rate", gettext_lazy("on-time rate"), gettext_lazy("Replies"), rate=True),
+    Column("overdue", gettext_lazy("overdue now"), gettext_lazy("Replies")),
+    Column("extensions_asked", gettext_lazy("asked"), gettext_lazy("Extensions")),
+    Column("extensions_approved", gettext_lazy("approved"), gettext_lazy("Extensions")),
+    Column("class_a", gettext_lazy("A"), gettext_lazy("Class of the reply")),
+    Column("share_a", gettext_lazy("A share"), gettext_lazy("Class of the reply"), rate=True),
+    Column("class_b", gettext_lazy("B"), gettext_lazy("Class of the reply")),
+    Column("share_b", gettext_lazy("B share"), gettext_lazy("Class of the reply"), rate=True),
+    Column("class_c", gettext_lazy("C"), gettext_lazy("Class of the reply")),
+    Column("share_c", gettext_lazy("C share"), gettext_lazy("Class of the reply"), rate=True),
+    Column("open_commitments", gettext_lazy("B commitments open"), gettext_lazy("Class of the reply")),
+    Column("satisfied", gettext_lazy("satisfied"), gettext_lazy("Deputies' ratings")),
+    Column("basically", gettext_lazy("basically satisfied"), gettext_lazy("Deputies' ratings")),
+    Column("dissatisfied", gettext_lazy("dissatisfied"), gettext_lazy("Deputies' ratings")),
+    Column("satisfaction_rate", gettext_lazy("satisfaction rate"), gettext_lazy("Deputies' ratings"), rate=True),
+    Column("rehandled", gettext_lazy("handled again"), gettext_lazy("Re-handling")),
+]
+
+
+def column_groups() -> list[tuple[object, int]]:
+    groups: list[tuple[object, int]] = []
+    for c in COLUMNS:
+        if groups and str(groups[-1][0]) == str(c.group):
+            groups[-1] = (groups[-1][0], groups[-1][1] + 1)
+        else:
+            groups.append((c.group, 1))
+    return groups
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def cells(figures: reports.Figures) -> list[str]:
+    """The row's figures as the page shows them."""
+    out = []
+    for c in COLUMNS:
+        value = getattr(figures, c.key)
+        out.append(percent(value) if c.rate else str(value))
+    return out
+
+
+# --- the period form ------------------------------------------------------------------------------------
+
+
+KIND_CHOICES = [("suggestion", gettext_lazy("Suggestions")), ("motion", gettext_lazy("Motions"))]
+PRESET_CHOICES = [
+    ("this_year", gettext_lazy("this year")),
+    ("last_year", gettext_lazy("last year")),
+    ("session", gettext_lazy("a session")),
+    ("custom", gettext_lazy("dates")),
+]
+MIN_DATE, MAX_DATE = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d")
+
+
+class ReportForm(forms.Form):
+    """The period and the slice of the report. Empty: suggestions assigned this year. Dates alone mean
+    a period of dates; a session alone, that session's period."""
+
+    kind = forms.ChoiceField(label=gettext_lazy("Items"), choices=KIND_CHOICES, required=False)
+    preset = forms.ChoiceField(label=gettext_lazy("Period"), choices=PRESET_CHOICES, required=False)
+    session = forms.IntegerField(label=gettext_lazy("Session"), required=False, min_value=1)
+    date_from = forms.DateField(label=gettext_lazy("Assigned from"), required=False, widget=_date_input())
+    date_to = forms.DateField(label=gettext_lazy("Assigned until"), required=False, widget=_date_input())
+    region = forms.IntegerField(label=gettext_lazy("Region"), required=False, min_value=1)
+
+    def __init__(self, data, *, user, today: datetime.date | None = None):
+        super().__init__(data)
+        self.user = user
+        self.today = today or timezone.localdate()
+        self.period: reports.Period | None = None
+        self.region_path = ""
+
+    def _clean_date(self, name: str) -> datetime.date | None:
+        value = self.cleaned_data.get(name)
+        if value is not None and not MIN_DATE <= value <= MAX_DATE:
+            self.add_error(name, _("Enter a date between 2000 and 2100."))
+            return None
+        return value
+
+    def clean(self):
+        data = super().clean()
+        data["kind"] = data.get("kind") or "suggestion"
+        date_from, date_to = self._clean_date("date_from"), self._clean_date("date_to")
+        preset = data.get("preset") or ""
+        if not preset:
+            if "date_from" in self.data or "date_to" in self.data:
+                preset = "custom" if (self.data.get("date_from") or self.data.get("date_to")) else "this_year"
+            elif self.data.get("session"):
+                preset = "session"
+            else:
+                preset = "this_year"
+        data["preset"] = preset
+        if self.errors:
+            return data
+        if preset == "this_year":
+            self.period = reports.period_of_year(self.today.year)
+        elif preset == "last_year":
+            self.period = reports.period_of_year(self.today.year - 1)
+        elif preset == "session":
+            self.period = self._session_period(data.get("session"))
+        else:
+            self.period = self._dates_period(date_from, date_to)
+        self.region_path = self._region_path(data.get("region"))
+        return data
+
+    def _session_period(self, session_id) -> reports.Period | None:
+        if not session_id:
+            self.add_error("session", _("Choose a session."))
+            return None
+        session = reports.sessions_for(self.user).filter(pk=session_id).first()
+        if session is None:
+            self.add_error("session", _("Unknown session: choose one from the list."))
+            return None
+        return reports.period_of_session(session, today=self.today)
+
+    def _dates_period(self, date_from, date_to) -> reports.Period | None:
+        if date_from is None or date_to is None:
+            if date_from is None:
+                self.add_error("date_from", _("Enter the first day of the period."))
+            if date_to is None:
+                self.add_error("date_to", _("Enter the last day of the period."))
+            return None
+        if date_from > date_to:
+            self.add_error("date_to", _("The period ends before it starts: put the dates in order."))
+            return None
+        return reports.Period(date_from, date_to)
+
+    def _region_path(self, region_id) -> str:
+        if not region_id:
+            return ""
+        path = Region.objects.filter(pk=region_id).values_list("path", flat=True).first()
+        if path is None or not scope_for(self.user).covers_path(path):
+            self.add_error("region", _("Choose a region of your area from the list."))
+            return ""
+        return path
+
+    def params(self) -> dict:
+        """The report's parameters as they go into links (exports, a unit's page)."""
+        data, period = self.cleaned_data, self.period
+        params = {"kind": data["kind"]}
+        if data["preset"] == "session":
+            params |= {"preset": "session", "session": data["session"]}
+        elif data["preset"] in ("this_year", "last_year"):
+            params["preset"] = data["preset"]
+        else:
+            params |= {
+                "preset": "custom",
+                "date_from": period.date_from.isoformat(),
+                "date_to": period.date_to.isoformat(),
+            }
+        if data.get("region") and self.region_path:
+            params["region"] = data["region"]
+        return params
+
+
+def _enter(request) -> None:
+    if not can_view(request.user):
+        raise PermissionDenied
+
+
+def _form(request) -> ReportForm:
+    _enter(request)
+    return ReportForm(request.GET, user=request.user)
+
+
+def _choices(request, form: ReportForm) -> dict:
+    sessions = list(reports.sessions_for(request.user)[:SESSION_CHOICES_MAX])
+    selected_region = form.cleaned_data.get("region") if form.is_bound and hasattr(form, "cleaned_data") else None
+    return {
+        "sessions": sessions,
+        "region_options": region_options(reports.regions_for(request.user), selected_region),
+        "kind_choices": KIND_CHOICES,
+        "preset_choices": PRESET_CHOICES,
+    }
+
+
+def _invalid(request, form: ReportForm):
+    context = {"form": form, **_choices(request, form), "f": _raw(request)}
+    return render(request, "proposals/reports/index.html", context, status=400)
+
+
+def _raw(request) -> dict:
+    """The filter values as typed, to show them again."""
+    g = request.GET
+    return {k: (g.get(k) or "").strip()[:20] for k in ("kind", "preset", "session", "date_from", "date_to", "region")}
+
+
+def _by_organ(user, kind: str) -> bool:
+    return kind == "suggestion" and bool(scope_for(user).region_paths)
+
+
+# --- the page ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def index(request):
+    form = _form(request)
+    if not form.is_valid():
+        return _invalid(request, form)
+    kind, period = form.cleaned_data["kind"], form.period
+    units = reports.handling_report(user=request.user, period=period, kind=kind, region_path=form.region_path)
+    organs = None
+    if _by_organ(request.user, kind):
+        organs = reports.handling_report(
+            user=request.user, period=period, kind=kind, by="organ", region_path=form.region_path
+        )
+    params = form.params()
+    query = urlencode(params)
+    unit_rows = [(row, cells(row.figures)) for row in units.rows]
+    context = {
+        "form": form,
+        **_choices(request, form),
+        "f": {
+            **_raw(request),
+            "kind": kind,
+            "preset": form.cleaned_data["preset"],
+            "date_from": period.date_from.isoformat(),
+            "date_to": period.date_to.isoformat(),
+            "session": str(period.session.pk) if period.session else "",
+        },
+        "period": period,
+        "kind": kind,
+        "items": reports.KINDS[kind],
+        "columns": COLUMNS,
+        "groups": column_groups(),
+        "units": unit_rows,
+        "unit_totals": cells(units.totals),
+        "organs": [(row, cells(row.figures)) for row in organs.rows] if organs else None,
+        "organ_totals": cells(organs.totals) if organs else None,
+        "query_string": query,
+    }
+    return render(request, "proposals/reports/index.html", context)
+
+
+# --- one unit: the items behind its row -------------------------------------------------------------
+
+
+def item_url(kind: str, pk: int) -> str | None:
+    """The item's page in the proposals workspace, when it is there."""
+    names = (
+        ("proposals:suggestion_detail", "proposals:detail") if kind == "suggestion" else ("proposals:motion_detail",)
+    )
+    for name in names:
+        try:
+            return reverse(name, args=[pk])
+        except NoReverseMatch:
+            continue
+    return None
+
+
+@login_required
+@require_GET
+def unit(request, pk: int):
+    form = _form(request)
+    if not form.is_valid():
+        return _invalid(request, form)
+    kind, period = form.cleaned_data["kind"], form.period
+    handling_unit = reports.unit_visible(user=request.user, unit_id=pk, kind=kind)
+    if handling_unit is None:
+        raise Http404()
+    report = reports.handling_report(
+        user=request.user, period=period, kind=kind, region_path=form.region_path, unit_id=handling_unit.pk
+    )
+    items = reports.unit_items(
+        user=request.user, kind=kind, period=period, unit_id=handling_unit.pk, region_path=form.region_path
+    )
+    paginator = Paginator(items, PAGE_SIZE)
+    page = paginator.get_page(page_number(request.GET.get("page")))
+    today = timezone.localdate()
+    rows = []
+    for a in page.object_list:
+        item = a.suggestion if kind == "suggestion" else a.motion
+        replied_on = timezone.localdate(a.replied_at) if a.replied_at else None
+        rows.append(
+            {
+                "a": a,
+                "item": item,
+                "url": item_url(kind, item.pk),
+                "replied_on": replied_on,
+                "on_time": replied_on <= a.due if replied_on else None,
+                "overdue": a.status in reports.LIVE and a.due < today,
+            }
+        )
+    context = {
+        "unit": handling_unit,
+        "period": period,
+        "kind": kind,
+        "items": reports.KINDS[kind],
+        "columns": COLUMNS,
+        "groups": column_groups(),
+        "figures": cells(report.totals),
+        "rows": rows,
+        "page": page,
+        "query_string": urlencode(form.params()),
+    }
+    return render(request, "proposals/reports/unit.html", context)
+
+
+# --- files ---------------------------------------------------------------------------------------------
+
+
+def _names(kind: str, document: bool) -> tuple[str, str]:
+    """(file name in the user's language, ASCII file name) without the period."""
+    if document:
+        english = "suggestion-handling-report" if kind == "suggestion" else "motion-handling-report"
+        local = (
+            _("Report on the handling of suggestions")
+            if kind == "suggestion"
+            else _("Report on the handling of motions")
+        )
+    else:
+        english = "suggestion-handling" if kind == "suggestion" else "motion-handling"
+        local = _("Handling of suggestions") if kind == "suggestion" else _("Handling of motions")
+    return local, english
+
+
+def _attachment(content: bytes, content_type: str, *, local: str, ascii_name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(local)}"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _audit(request, *, kind: str, period: reports.Period, fmt: str, params: dict, rows: int) -> None:
+    audit_record(
+        actor=request.user,
+        action=AuditLog.Action.EXPORT,
+        model=(Suggestion if kind == "suggestion" else Motion)._meta.label,
+        object_repr=_("Handling report"),
+        after={"format": fmt, "filters": params, "rows": rows, "period": [str(period.date_from), str(period.date_to)]},
+    )
+
+
+def _title(kind: str, period: reports.Period) -> str:
+    if kind == "suggestion":
+        return _("Handling of deputies' suggestions, %(period)s") % {"period": period.label}
+    return _("Handling of motions, %(period)s") % {"period": period.label}
+
+
+def workbook(reports_by: list[tuple[str, reports.HandlingReport]], *, title: str) -> bytes:
+    """One sheet per grouping: the title with the period, two header rows (group, column), a row per
+    unit or organ and the totals. Rates are numbers formatted as percentages."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    book.remove(book.active)
+    bold = Font(bold=True)
+    for by, report in reports_by:
+        sheet = book.create_sheet(_("By unit") if by == "unit" else _("By organ"))
+        first = [_("Handling unit"), _("Region")] if by == "unit" else [_("Assigning organ"), _("Congress")]
+        width = len(first) + len(COLUMNS)
+        sheet.append([title])
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+        sheet["A1"].font = Font(bold=True, size=14)
+        sheet["A1"].alignment = Alignment(horizontal="center")
+        groups = ["", ""]
+        for group, span in column_groups():
+            groups += [str(group)] + [""] * (span - 1)
+        sheet.append(groups)
+        col = len(first) + 1
+        for _group, span in column_groups():
+            if span > 1:
+                sheet.merge_cells(start_row=2, start_column=col, end_row=2, end_column=col + span - 1)
+            col += span
+        sheet.append(first + [str(c.title) for c in COLUMNS])
+        for row in (2, 3):
+            for cell in sheet[row]:
+                cell.font = bold
+                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+        def values(figures):
+            return [getattr(figures, c.key) for c in COLUMNS]
+
+        for row in report.rows:
+            sheet.append([row.name, row.place, *values(row.figures)])
+        sheet.append([_("Total"), "", *values(report.totals)])
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+        for index, c in enumerate(COLUMNS, start=len(first) + 1):
+            if c.rate:
+                for (cell,) in sheet.iter_rows(min_row=4, min_col=index, max_col=index):
+                    cell.number_format = "0.0%"
+        sheet.column_dimensions["A"].width = 28
+        sheet.column_dimensions["B"].width = 16
+        for index in range(len(first) + 1, width + 1):
+            sheet.column_dimensions[get_column_letter(index)].width = 9
+        sheet.freeze_panes = "C4"
+        sheet.print_title_rows = "1:3"
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@login_required
+@require_GET
+def export_xlsx(request):
+    form = _form(request)
+    if not form.is_valid():
+        return _invalid(request, form)
+    kind, period = form.cleaned_data["kind"], form.period
+    made = [
+        ("unit", reports.handling_report(user=request.user, period=period, kind=kind, region_path=form.region_path))
+    ]
+    if _by_organ(request.user, kind):
+        organs = reports.handling_report(
+            user=request.user, period=period, kind=kind, by="organ", region_path=form.region_path
+        )
+        made.append(("organ", organs))
+    content = workbook(made, title=_title(kind, period))
+    params = form.params()
+    _audit(request, kind=kind, period=period, fmt="xlsx", params=params, rows=sum(len(r.rows) for _b, r in made))
+    local, english = _names(kind, document=False)
+    return _attachment(content, XLSX, local=f"{local}_{period.slug}.xlsx", ascii_name=f"{english}-{period.slug}.xlsx")
+
+
+# --- the report to the Standing Committee (003 §26) -------------------------------------------------------
+
+
+DOC_COLUMNS = [
+    "assigned_lead",
+    "assigned_co",
+    "answered",
+    "on_time",
+    "overdue",
+    "class_a",
+    "class_b",
+    "class_c",
+    "satisfaction_rate",
+    "rehandled",
+]
+
+
+def _summary(kind: str, period: reports.Period, t: reports.Figures, units: int) -> list[str]:
+    items = reports.KINDS[kind]
+    paragraphs = [
+        _(
+            "In the period %(period)s, %(lead)s %(items)s were assigned to %(units)s handling units, besides "
+            "%(co)s assignments to co-units."
+        )
+        % {"period": period.label, "lead": t.assigned_lead, "items": items, "units": units, "co": t.assigned_co},
+        _(
+            "%(answered)s have been answered (%(answered_rate)s of those assigned), %(on_time)s of them by the "
+            "deadline (%(on_time_rate)s of the replies); %(overdue)s are past their deadline without a reply. "
+            "The units asked %(asked)s times for more time; %(approved)s requests were approved."
+        )
+        % {
+            "answered": t.answered,
+            "answered_rate": percent(t.answered_rate),
+            "on_time": t.on_time,
+            "on_time_rate": percent(t.on_time_rate),
+            "overdue": t.overdue,
+            "asked": t.extensions_asked,
+            "approved": t.extensions_approved,
+        },
+        _(
+            "Of the replies, %(a)s are class A, solved or adopted (%(a_share)s); %(b)s class B, being solved or "
+            "planned (%(b_share)s); %(c)s class C, cannot be solved for now (%(c_share)s). %(open)s commitments "
+            "of class B replies are not yet fulfilled."
+        )
+        % {
+            "a": t.class_a,
+            "a_share": percent(t.share_a),
+            "b": t.class_b,
+            "b_share": percent(t.share_b),
+            "c": t.class_c,
+            "c_share": percent(t.share_c),
+            "open": t.open_commitments,
+        },
+    ]
+    if t.rated:
+        paragraphs.append(
+            _(
+                "The deputies rated %(rated)s replies: %(satisfied)s satisfied, %(basically)s basically satisfied "
+                "and %(dissatisfied)s dissatisfied; the satisfaction rate is %(rate)s. %(rehandled)s were sent "
+                "back to be handled again."
+            )
+            % {
+                "rated": t.rated,
+                "satisfied": t.satisfied,
+                "basically": t.basically,
+                "dissatisfied": t.dissatisfied,
+                "rate": percent(t.satisfaction_rate),
+                "rehandled": t.rehandled,
+            }
+        )
+    else:
+        paragraphs.append(
+            _("No reply has been rated by the deputies yet. %(rehandled)s were sent back to be handled again.")
+            % {"rehandled": t.rehandled}
+        )
+    return paragraphs
+
+
+def _date(value: datetime.date | None) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(value, "DATE_FORMAT") if value else "—"
+
+
+def _doc_fonts(document) -> None:
+    """A Chinese body font on every office PC (宋体 for the text, 黑体 for the headings)."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    for name, east_asian, size in (("Normal", "宋体", 12), ("Title", "黑体", 20), ("Heading 1", "黑体", 15)):
+        style = document.styles[name]
+        style.font.name = "Times New Roman"
+        style.font.size = Pt(size)
+        rpr = style.element.get_or_add_rPr()
+        fonts = rpr.find(qn("w:rFonts"))
+        if fonts is None:
+            fonts = rpr.makeelement(qn("w:rFonts"), {})
+            rpr.append(fonts)
+        fonts.set(qn("w:eastAsia"), east_asian)
+
+
+def _table(document, header: list[str], rows: list[list[str]], *, bold_last: bool = False):
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = ""
+        cell.paragraphs[0].add_run(text).bold = True
+    for index, values in enumerate(rows):
+        row = table.add_row().cells
+        for cell, text in zip(row, values, strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(str(text)).bold = bold_last and index == len(rows) - 1
+    return table
+
+
+def _item_label(item) -> str:
+    return f"{item.label}　{item.title}"
+
+
+def standing_committee_report(*, user, kind: str, period: reports.Period, region_path: str = "") -> tuple[bytes, int]:
+    """The handling report (003 §26) as a .docx: title, period, the summary with the totals, key
+    supervision (suggestions), the table per unit, the overdue and the re-handled items. Returns the
+    file and the number of unit rows."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    units = reports.handling_report(user=user, period=period, kind=kind, region_path=region_path)
+    t = units.totals
+    document = Document()
+    _doc_fonts(document)
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+
+    heading = document.add_heading(
+        _("Report on the handling of deputies' suggestions")
+        if kind == "suggestion"
+        else _("Report on the handling of motions"),
+        level=0,
+    )
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    sub = document.add_paragraph(_("Period: %(period)s (by date of assignment)") % {"period": period.label})
+    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    stamp = document.add_paragraph(_("Made on %(date)s") % {"date": _date(timezone.localdate())})
+    stamp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    document.add_heading(_("1. Overall"), level=1)
+    for text in _summary(kind, period, t, len(units.rows)):
+        document.add_paragraph(text)
+
+    if kind == "suggestion":
+        document.add_heading(_("2. Key supervision"), level=1)
+        key_items = reports.key_supervision_items(user=user, period=period, region_path=region_path)
+        key_count = key_items.count()
+        if key_count:
+            done = key_items.filter(status__in=[Suggestion.Status.EVALUATED, Suggestion.Status.CLOSED]).count()
+            document.add_paragraph(
+                _(
+                    "%(n)s suggestions were chosen for key supervision (003 §27); %(done)s of them have been "
+                    "answered and rated."
+                )
+                % {"n": key_count, "done": done}
+            )
+            _table(
+                document,
+                [_("Suggestion"), _("Lead unit"), _("Followed by"), _("Status"), _("Class")],
+                [
+                    [
+                        _item_label(s),
+                        s.lead_unit or "—",
+                        s.supervising_organ.name if s.supervising_organ_id else "—",
+                        s.get_status_display(),
+                        s.answer_class or "—",
+                    ]
+                    for s in key_items[: reports.LIST_CAP]
+                ],
+            )
+        else:
+            document.add_paragraph(_("No suggestion of the period is under key supervision."))
+
+    number = 3 if kind == "suggestion" else 2
+    document.add_heading(_("%(n)s. Handling by unit") % {"n": number}, level=1)
+    columns = [c for c in COLUMNS if c.key in DOC_COLUMNS]
+    header = [_("Handling unit")] + [
+        f"{c.group}：{c.title}" if c.key != "satisfaction_rate" else str(c.title) for c in columns
+    ]
+
+    def values(figures):
+        out = []
+        for c in columns:
+            value = getattr(figures, c.key)
+            out.append(percent(value) if c.rate else str(value))
+        return out
+
+    body = [[row.name, *values(row.figures)] for row in units.rows] + [[_("Total"), *values(t)]]
+    _table(document, header, body, bold_last=True)
+
+    lists = (
+        (_("%(n)s. Overdue without a reply") % {"n": number + 1}, "overdue"),
+        (_("%(n)s. Handled again after a dissatisfied rating") % {"n": number + 2}, "rehandled"),
+    )
+    for title, which in lists:
+        document.add_heading(title, level=1)
+        if which == "overdue":
+            found = reports.overdue_items(user=user, kind=kind, period=period, region_path=region_path)
+        else:
+            found = reports.rehandled_items(user=user, kind=kind, period=period, region_path=region_path)
+        found = list(found[: reports.LIST_CAP + 1])
+        if not found:
+            document.add_paragraph(_("None."))
+            continue
+        rows = []
+        for a in found[: reports.LIST_CAP]:
+            item = a.suggestion if kind == "suggestion" else a.motion
+            rows.append([_item_label(item), a.unit.name, _date(a.assigned_on), _date(a.due), a.get_status_display()])
+        _table(document, [_("Item"), _("Lead unit"), _("Assigned"), _("Deadline"), _("Status")], rows)
+        if len(found) > reports.LIST_CAP:
+            document.add_paragraph(
+                _("Only the first %(n)s are listed; the workspace shows them all.") % {"n": reports.LIST_CAP}
+            )
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue(), len(units.rows)
+
+
+@login_required
+@require_GET
+def export_docx(request):
+    form = _form(request)
+    if not form.is_valid():
+        return _invalid(request, form)
+    kind, period = form.cleaned_data["kind"], form.period
+    content, rows = standing_committee_report(user=request.user, kind=kind, period=period, region_path=form.region_path)
+    _audit(request, kind=kind, period=period, fmt="docx", params=form.params(), rows=rows)
+    local, english = _names(kind, document=True)
+    return _attachment(content, DOCX, local=f"{local}_{period.slug}.docx", ascii_name=f"{english}-{period.slug}.docx")
