@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from liaison.core.audit import audit_record
@@ -139,6 +139,35 @@ class Command(BaseCommand):
         self.python_seconds = 0.0
         self.levels = set(LEVEL_ORDER[LEVEL_ORDER.index(Level(self.scale.top)) : 4])
         self.stdout.write(f"gen_data --scale {scale} on {connection.vendor} (seed {seed})")
+        journal = self.sqlite_bulk_journal()
+        try:
+            self.load_all(scale, options)
+        finally:
+            if journal:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"PRAGMA journal_mode={journal}")
+
+    def sqlite_bulk_journal(self) -> str | None:
+        """SQLite keeps every page a transaction writes in the WAL until it is checkpointed: one
+        transaction of several GB makes a WAL of several GB, whose index every page read then
+        searches. For the load, a rollback journal instead: pages added to the end of the file are not
+        journaled at all, and the load stays one transaction. Returns the mode to go back to (None when
+        nothing was changed: not SQLite, inside a test's transaction, or another connection is open)."""
+        if connection.vendor != "sqlite" or connection.in_atomic_block:
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            before = cursor.fetchone()[0]
+            if before != "wal":
+                return None
+            try:
+                cursor.execute("PRAGMA journal_mode=DELETE")
+                changed = cursor.fetchone()[0] == "delete"
+            except OperationalError:  # another connection holds the database: stay in WAL
+                changed = False
+        return before if changed else None
+
+    def load_all(self, scale: str, options: dict) -> None:
         with transaction.atomic():
             self.L = {model: Loader(model, timer=self.timer, now=self.now) for model in MODELS}
             t0 = time.perf_counter()
