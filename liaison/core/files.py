@@ -7,6 +7,11 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
 PDF_MAGIC = b"%PDF-"
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOC = "application/msword"
+WORD_EXTENSIONS = {DOCX: ".docx", DOC: ".doc"}
 
 
 def sniff_document(data: bytes) -> str | None:
@@ -26,6 +31,24 @@ def sniff_document(data: bytes) -> str | None:
         return "image/png" if expected == "PNG" else "image/jpeg"
     if data.startswith(PDF_MAGIC) and b"%%EOF" in data[-2048:]:
         return "application/pdf"
+    return None
+
+
+def sniff_word(data: bytes) -> str | None:
+    """The content type of a Word document: a .docx must open as a zip archive holding its content
+    types and word/document.xml; a .doc must be an OLE2 compound file with a WordDocument stream.
+    None when it is neither."""
+    if data.startswith(ZIP_MAGIC):
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return None
+        return DOCX if {"[Content_Types].xml", "word/document.xml"} <= names else None
+    if data.startswith(OLE2_MAGIC) and "WordDocument".encode("utf-16-le") in data:
+        return DOC
     return None
 
 

@@ -282,6 +282,8 @@ def public_step(event) -> str:
         return _("Referred to the %(target)s") % {"target": label} if label else _("Referred elsewhere")
     if action == "merge":
         return _("Handled together with an earlier opinion on the same matter")
+    if action == "taken_up":  # a deputy raised it as a suggestion (liaison.proposals)
+        return str(S.CONVERTED.label)
     if action == "reply":
         unit = _names(data, "unit_name")
         return _("%(unit)s replied") % {"unit": unit} if unit else _("The handling unit replied")

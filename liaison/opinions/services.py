@@ -1022,6 +1022,35 @@ def opinion_close(*, actor, opinion_id, comment: str, version: int | None = None
     return opinion
 
 
+@transaction.atomic
+def opinion_taken_up(*, actor, opinion_id, suggestion_id: int) -> Event:
+    """A deputy took the matter up in a suggestion (liaison.proposals): a public step on the opinion's
+    timeline — the citizen's tracking page says it was converted to a suggestion — and an audit
+    record. The opinion's own state and handling do not change."""
+    opinion = Opinion.objects.filter(pk=opinion_id).first() if str(opinion_id).isdigit() else None
+    if opinion is None:
+        raise NotFound()
+    event = Event.objects.create(
+        opinion=opinion,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=_actor_label(actor)[:150],
+        action="taken_up",
+        from_status=opinion.status,
+        to_status=opinion.status,
+        public=True,
+        data={"suggestion": suggestion_id},
+    )
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.UPDATE,
+        obj=opinion,
+        object_repr=opinion.tracking_code,
+        after={"taken_up_by_suggestion": suggestion_id},
+        reason="taken_up",
+    )
+    return event
+
+
 def submitter_proven(opinion: Opinion, *, secret: str = "", phone: str = "", sms_code: str = "") -> bool:
     """Is this the person who sent the opinion? Either the receipt kept in their browser at
     submission, or an SMS code sent to the phone number on the opinion."""

@@ -6,3 +6,6 @@ class ProposalsConfig(AppConfig):
     name = "liaison.proposals"
     label = "proposals"
     verbose_name = _("suggestions and motions")
+
+    def ready(self):
+        from . import notices, rules  # noqa: F401  (notification kinds, event handlers, django-rules permissions)

@@ -73,7 +73,8 @@ MOTION_TRANSITIONS: dict[str, Transition] = {
     "confirm": _t({M.COLLECTING}, M.COLLECTING, {"invitee"}, _("sign")),
     "decline": _t({M.COLLECTING}, M.COLLECTING, {"invitee"}, _("decline to sign")),
     "submit": _t({M.DRAFT, M.COLLECTING}, M.SUBMITTED, {"lead", "office"}, _("submit")),
-    "withdraw": _t({M.DRAFT, M.COLLECTING}, M.WITHDRAWN, {"lead"}, _("withdraw")),
+    # the office for the drafts it enters for a delegation or the presidium (rules.capacities)
+    "withdraw": _t({M.DRAFT, M.COLLECTING}, M.WITHDRAWN, {"lead", "office"}, _("withdraw")),
     "withdraw_consented": _t(
         {M.SUBMITTED, M.UNDER_REVIEW}, M.WITHDRAWN, {"office"}, _("withdraw with the presidium's consent")
     ),
@@ -89,6 +90,7 @@ MOTION_TRANSITIONS: dict[str, Transition] = {
     "decide_extension": _t({M.ASSIGNED}, None, {"office"}, _("decide on more time")),
     "reply": _t({M.ASSIGNED}, M.REPLIED, {"lead_unit"}, _("reply")),
     "report": _t({M.REPLIED}, M.REPORTED, {"office"}, _("report the handling to the standing committee")),
+    "fulfil": _t({M.REPLIED, M.REPORTED}, None, {"lead_unit_any"}, _("report a commitment fulfilled")),
 }
 
 LIVE_ASSIGNMENT = ("pending", "accepted")
