@@ -3,11 +3,12 @@ per assigning organ, for a period of assignment dates, scoped to the user. Selec
 figure comes from a few GROUP BY queries with conditional aggregates, so the number of queries does
 not grow with the data and no Python loop runs over the items.
 
-What is counted (the population): the items (suggestions, or motions) assigned in the period —
-a suggestion by its assignment date (`Suggestion.assigned_on`, the day the organ assigned it, which
-starts the three-month clock), a motion by the assignment date of its handling assignments — that
-lie in the user's scope. Assignments a unit sent back or that were withdrawn (the organ changed the
-units) are not the unit's: only assignments the unit holds (waiting, being handled, replied) count.
+What is counted (the population): the items (suggestions, or motions) assigned in the period — by
+the date of their first-round lead assignment, the day the organ assigned them to the unit that holds
+them, which starts the three-month clock (a re-handling round belongs to its item's period; when a lead
+unit sent the item back, the new assignment's date counts) — that lie in the user's scope.
+Assignments a unit sent back or that were withdrawn (the organ changed the units) are not the unit's:
+only assignments the unit holds (waiting, being handled, replied) count.
 
 The figures of a row (one unit, one organ, or the totals):
 - assigned as lead unit / as co-unit: the first-round assignments (re-handling rounds are not new
@@ -37,7 +38,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from liaison.accounts.scope import Scope, scope_for
 from liaison.regions.models import HandlingUnit, Level, Region, Session, path_prefixes
@@ -49,7 +50,10 @@ CO = Assignment.Role.CO
 # The assignments a unit holds: not sent back by it, not withdrawn by the organ.
 HELD = (Assignment.Status.PENDING, Assignment.Status.ACCEPTED, Assignment.Status.REPLIED)
 LIVE = (Assignment.Status.PENDING, Assignment.Status.ACCEPTED)
-KINDS = {"suggestion": gettext_lazy("deputies' suggestions"), "motion": gettext_lazy("motions")}
+KINDS = {
+    "suggestion": pgettext_lazy("report items", "deputies' suggestions"),
+    "motion": pgettext_lazy("report items", "motions"),
+}
 GROUPINGS = ("unit", "organ")
 LIST_CAP = 500  # items listed in the Standing Committee report (overdue, re-handled, key supervision)
 
@@ -220,21 +224,23 @@ class HandlingReport:
 
 @dataclass(frozen=True)
 class _Paths:
-    """From the queried model: `a` leads to the assignment, `item` to the suggestion or motion."""
+    """From the queried model: `a` leads to the assignment, `item` to the suggestion or motion, `item_id`
+    is the item's id column."""
 
     a: str
     item: str
+    item_id: str
 
 
 def _paths(model, kind: str) -> _Paths:
     if model is Assignment:
-        return _Paths("", f"{kind}__")
+        return _Paths("", f"{kind}__", f"{kind}_id")
     if model is Extension:
-        return _Paths("assignment__", f"assignment__{kind}__")
+        return _Paths("assignment__", f"assignment__{kind}__", f"assignment__{kind}_id")
     if model is Commitment:
-        return _Paths("reply__assignment__", f"reply__assignment__{kind}__")
+        return _Paths("reply__assignment__", f"reply__assignment__{kind}__", f"reply__assignment__{kind}_id")
     if model is Evaluation:
-        return _Paths(f"{kind}__assignments__", f"{kind}__")
+        return _Paths(f"{kind}__assignments__", f"{kind}__", f"{kind}_id")
     raise ValueError(model)
 
 
@@ -247,15 +253,28 @@ def _scope_q(scope: Scope, p: _Paths) -> Q:
     return parts
 
 
+def assigned_in(kind: str, period: "Period", item_ref) -> Exists:
+    """The item was assigned in the period: its first-round lead assignment (the one the lead unit
+    holds) is dated in it. Not `Suggestion.assigned_on`, which a re-handling moves to its own day."""
+    return Exists(
+        Assignment.objects.filter(
+            **{f"{kind}_id": item_ref},
+            role=LEAD,
+            round=1,
+            status__in=HELD,
+            assigned_on__range=(period.date_from, period.date_to),
+        )
+    )
+
+
 def _population_q(
     *, kind: str, period: Period, scope: Scope, p: _Paths, region_path: str = "", unit_id: int | None = None
 ) -> Q:
-    """The held assignments of the items assigned in the period, within the user's scope."""
-    dates = (period.date_from, period.date_to)
-    if kind == "suggestion":
-        q = Q(**{f"{p.item}assigned_on__range": dates})
-    else:
-        q = Q(**{f"{p.a}assigned_on__range": dates, f"{p.item}isnull": False})
+    """The held assignments of the items assigned in the period, within the user's scope: a first-round
+    assignment by its own date, a re-handling round's by its item's first-round date."""
+    first_round = Q(**{f"{p.a}round": 1, f"{p.a}assigned_on__range": (period.date_from, period.date_to)})
+    later_round = Q(**{f"{p.a}round__gte": 2}) & Q(assigned_in(kind, period, OuterRef(p.item_id)))
+    q = Q(**{f"{p.item_id}__isnull": False}) & (first_round | later_round)
     q &= Q(**{f"{p.a}status__in": HELD}) & _scope_q(scope, p)
     if period.congress_id:
         q &= Q(**{f"{p.item}congress_id": period.congress_id})
@@ -487,7 +506,7 @@ def key_supervision_items(*, user, period: Period, region_path: str = "") -> Que
     """Suggestions under key supervision (003 §27) assigned in the period, with their lead unit (the
     latest held lead assignment) and the special committee that follows them."""
     scope = scope_for(user)
-    q = Q(assigned_on__range=(period.date_from, period.date_to), key_supervision=True)
+    q = Q(assigned_in("suggestion", period, OuterRef("pk"))) & Q(key_supervision=True)
     in_scope = Q(pk__in=[])
     if scope.region_paths:
         in_scope |= scope.region_q("region_path")

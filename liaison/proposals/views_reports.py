@@ -21,8 +21,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from liaison.accounts.rules import is_leadership, is_liaison_officer, is_unit_staff
@@ -54,26 +55,41 @@ class Column:
 
 
 COLUMNS = [
-    Column("assigned_lead", gettext_lazy("as lead unit"), gettext_lazy("Assigned")),
-    Column("assigned_co", gettext_lazy("as co-unit"), gettext_lazy("Assigned")),
-    Column("answered", gettext_lazy("answered"), gettext_lazy("Replies")),
-    Column("on_time", gettext_lazy("on time"), gettext_lazy("Replies")),
-    Column("on_time_rate", gettext_lazy("on-time rate"), gettext_lazy("Replies"), rate=True),
-    Column("overdue", gettext_lazy("overdue now"), gettext_lazy("Replies")),
-    Column("extensions_asked", gettext_lazy("asked"), gettext_lazy("Extensions")),
-    Column("extensions_approved", gettext_lazy("approved"), gettext_lazy("Extensions")),
-    Column("class_a", gettext_lazy("A"), gettext_lazy("Class of the reply")),
-    Column("share_a", gettext_lazy("A share"), gettext_lazy("Class of the reply"), rate=True),
-    Column("class_b", gettext_lazy("B"), gettext_lazy("Class of the reply")),
-    Column("share_b", gettext_lazy("B share"), gettext_lazy("Class of the reply"), rate=True),
-    Column("class_c", gettext_lazy("C"), gettext_lazy("Class of the reply")),
-    Column("share_c", gettext_lazy("C share"), gettext_lazy("Class of the reply"), rate=True),
-    Column("open_commitments", gettext_lazy("B commitments open"), gettext_lazy("Class of the reply")),
-    Column("satisfied", gettext_lazy("satisfied"), gettext_lazy("Deputies' ratings")),
-    Column("basically", gettext_lazy("basically satisfied"), gettext_lazy("Deputies' ratings")),
-    Column("dissatisfied", gettext_lazy("dissatisfied"), gettext_lazy("Deputies' ratings")),
-    Column("satisfaction_rate", gettext_lazy("satisfaction rate"), gettext_lazy("Deputies' ratings"), rate=True),
-    Column("rehandled", gettext_lazy("handled again"), gettext_lazy("Re-handling")),
+    Column("assigned_lead", gettext_lazy("as lead unit"), pgettext_lazy("report columns", "Assigned")),
+    Column("assigned_co", gettext_lazy("as co-unit"), pgettext_lazy("report columns", "Assigned")),
+    Column("answered", gettext_lazy("answered"), pgettext_lazy("report columns", "Replies")),
+    Column("on_time", gettext_lazy("on time"), pgettext_lazy("report columns", "Replies")),
+    Column("on_time_rate", gettext_lazy("on-time rate"), pgettext_lazy("report columns", "Replies"), rate=True),
+    Column("overdue", gettext_lazy("overdue now"), pgettext_lazy("report columns", "Replies")),
+    Column("extensions_asked", gettext_lazy("asked"), pgettext_lazy("report columns", "Extensions")),
+    Column(
+        "extensions_approved", pgettext_lazy("extensions", "approved"), pgettext_lazy("report columns", "Extensions")
+    ),
+    Column("class_a", gettext_lazy("A"), pgettext_lazy("report columns", "Class of the reply")),
+    Column("share_a", gettext_lazy("A share"), pgettext_lazy("report columns", "Class of the reply"), rate=True),
+    Column("class_b", gettext_lazy("B"), pgettext_lazy("report columns", "Class of the reply")),
+    Column("share_b", gettext_lazy("B share"), pgettext_lazy("report columns", "Class of the reply"), rate=True),
+    Column("class_c", gettext_lazy("C"), pgettext_lazy("report columns", "Class of the reply")),
+    Column("share_c", gettext_lazy("C share"), pgettext_lazy("report columns", "Class of the reply"), rate=True),
+    Column(
+        "open_commitments", gettext_lazy("B commitments open"), pgettext_lazy("report columns", "Class of the reply")
+    ),
+    Column("satisfied", pgettext_lazy("ratings", "satisfied"), pgettext_lazy("report columns", "Deputies' ratings")),
+    Column(
+        "basically",
+        pgettext_lazy("ratings", "basically satisfied"),
+        pgettext_lazy("report columns", "Deputies' ratings"),
+    ),
+    Column(
+        "dissatisfied", pgettext_lazy("ratings", "dissatisfied"), pgettext_lazy("report columns", "Deputies' ratings")
+    ),
+    Column(
+        "satisfaction_rate",
+        gettext_lazy("satisfaction rate"),
+        pgettext_lazy("report columns", "Deputies' ratings"),
+        rate=True,
+    ),
+    Column("rehandled", gettext_lazy("handled again"), pgettext_lazy("report columns", "Re-handling")),
 ]
 
 
@@ -503,17 +519,22 @@ DOC_COLUMNS = [
 
 
 def _summary(kind: str, period: reports.Period, t: reports.Figures, units: int) -> list[str]:
-    items = reports.KINDS[kind]
     paragraphs = [
         _(
-            "In the period %(period)s, %(lead)s %(items)s were assigned to %(units)s handling units, besides "
-            "%(co)s assignments to co-units."
+            "%(items)s assigned in the period %(period)s: %(lead)s, to %(units)s handling units; co-units "
+            "received %(co)s assignments besides."
         )
-        % {"period": period.label, "lead": t.assigned_lead, "items": items, "units": units, "co": t.assigned_co},
+        % {
+            "period": period.label,
+            "lead": t.assigned_lead,
+            "items": capfirst(reports.KINDS[kind]),
+            "units": units,
+            "co": t.assigned_co,
+        },
         _(
-            "%(answered)s have been answered (%(answered_rate)s of those assigned), %(on_time)s of them by the "
-            "deadline (%(on_time_rate)s of the replies); %(overdue)s are past their deadline without a reply. "
-            "The units asked %(asked)s times for more time; %(approved)s requests were approved."
+            "Answered: %(answered)s (%(answered_rate)s of those assigned); by the deadline: %(on_time)s "
+            "(%(on_time_rate)s of the answered); past the deadline without a reply: %(overdue)s. Requests for "
+            "more time: %(asked)s, approved: %(approved)s."
         )
         % {
             "answered": t.answered,
@@ -525,9 +546,9 @@ def _summary(kind: str, period: reports.Period, t: reports.Figures, units: int) 
             "approved": t.extensions_approved,
         },
         _(
-            "Of the replies, %(a)s are class A, solved or adopted (%(a_share)s); %(b)s class B, being solved or "
-            "planned (%(b_share)s); %(c)s class C, cannot be solved for now (%(c_share)s). %(open)s commitments "
-            "of class B replies are not yet fulfilled."
+            "Class of the replies: A (solved or adopted) %(a)s, %(a_share)s; B (being solved or planned) %(b)s, "
+            "%(b_share)s; C (cannot be solved for now) %(c)s, %(c_share)s. Commitments of class B replies not "
+            "yet fulfilled: %(open)s."
         )
         % {
             "a": t.class_a,
@@ -542,9 +563,9 @@ def _summary(kind: str, period: reports.Period, t: reports.Figures, units: int) 
     if t.rated:
         paragraphs.append(
             _(
-                "The deputies rated %(rated)s replies: %(satisfied)s satisfied, %(basically)s basically satisfied "
-                "and %(dissatisfied)s dissatisfied; the satisfaction rate is %(rate)s. %(rehandled)s were sent "
-                "back to be handled again."
+                "Ratings by the deputies: %(rated)s — %(satisfied)s satisfied, %(basically)s basically satisfied, "
+                "%(dissatisfied)s dissatisfied; satisfaction rate %(rate)s. Sent back to be handled again: "
+                "%(rehandled)s."
             )
             % {
                 "rated": t.rated,
@@ -557,10 +578,16 @@ def _summary(kind: str, period: reports.Period, t: reports.Figures, units: int) 
         )
     else:
         paragraphs.append(
-            _("No reply has been rated by the deputies yet. %(rehandled)s were sent back to be handled again.")
+            _("No reply has been rated by the deputies yet. Sent back to be handled again: %(rehandled)s.")
             % {"rehandled": t.rehandled}
         )
     return paragraphs
+
+
+def _heading(number: int, title: str) -> str:
+    """A numbered section heading: 一、… in Chinese, 1. … in English."""
+    numerals = pgettext("heading numerals", "1,2,3,4,5,6,7,8,9").split(",")
+    return pgettext("heading", "%(n)s. %(title)s") % {"n": numerals[number - 1], "title": title}
 
 
 def _date(value: datetime.date | None) -> str:
@@ -632,21 +659,18 @@ def standing_committee_report(*, user, kind: str, period: reports.Period, region
     stamp = document.add_paragraph(_("Made on %(date)s") % {"date": _date(timezone.localdate())})
     stamp.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
-    document.add_heading(_("1. Overall"), level=1)
+    document.add_heading(_heading(1, _("Overall")), level=1)
     for text in _summary(kind, period, t, len(units.rows)):
         document.add_paragraph(text)
 
     if kind == "suggestion":
-        document.add_heading(_("2. Key supervision"), level=1)
+        document.add_heading(_heading(2, _("Key supervision")), level=1)
         key_items = reports.key_supervision_items(user=user, period=period, region_path=region_path)
         key_count = key_items.count()
         if key_count:
             done = key_items.filter(status__in=[Suggestion.Status.EVALUATED, Suggestion.Status.CLOSED]).count()
             document.add_paragraph(
-                _(
-                    "%(n)s suggestions were chosen for key supervision (003 §27); %(done)s of them have been "
-                    "answered and rated."
-                )
+                _("Chosen for key supervision (003 §27): %(n)s; answered and rated: %(done)s.")
                 % {"n": key_count, "done": done}
             )
             _table(
@@ -667,7 +691,7 @@ def standing_committee_report(*, user, kind: str, period: reports.Period, region
             document.add_paragraph(_("No suggestion of the period is under key supervision."))
 
     number = 3 if kind == "suggestion" else 2
-    document.add_heading(_("%(n)s. Handling by unit") % {"n": number}, level=1)
+    document.add_heading(_heading(number, _("Handling by unit")), level=1)
     columns = [c for c in COLUMNS if c.key in DOC_COLUMNS]
     header = [_("Handling unit")] + [
         f"{c.group}：{c.title}" if c.key != "satisfaction_rate" else str(c.title) for c in columns
@@ -684,8 +708,8 @@ def standing_committee_report(*, user, kind: str, period: reports.Period, region
     _table(document, header, body, bold_last=True)
 
     lists = (
-        (_("%(n)s. Overdue without a reply") % {"n": number + 1}, "overdue"),
-        (_("%(n)s. Handled again after a dissatisfied rating") % {"n": number + 2}, "rehandled"),
+        (_heading(number + 1, _("Overdue without a reply")), "overdue"),
+        (_heading(number + 2, _("Handled again after a dissatisfied rating")), "rehandled"),
     )
     for title, which in lists:
         document.add_heading(title, level=1)

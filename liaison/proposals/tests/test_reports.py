@@ -5,11 +5,14 @@ a re-handling, a withdrawn and a returned assignment, A/B/C shares, ratings that
 periods (years, a session, dates) and bad periods, the page, the .xlsx and the .docx, and a number
 of queries that does not grow with the data.
 
-The rows are written with the ORM the way the workflow leaves them: a suggestion assigned on a day
-has `assigned_on`, `deadline` and `deadline_cap` from the deadline rules; each handling round has its
-lead and co assignments; a reply sets the assignment's `replied_at` and status and, for the lead unit,
-the suggestion's `replied_at`, `answer_class` and status; an approved extension moves the assignment's
-and the suggestion's deadline; a re-handling adds round-2 assignments for the same units."""
+The rows are written with the ORM the way the services leave them (the services refuse dates of
+assignment more than a month ago, so a past year cannot be made through them): a suggestion assigned
+on a day has `assigned_on`, `deadline` and `deadline_cap` from the deadline rules; each handling round
+has its lead and co assignments; a reply sets the assignment's `replied_at` and status and, for the
+lead unit, the suggestion's `replied_at`, `answer_class` and status; an approved extension moves the
+assignment's and the suggestion's deadline; a lead unit's return clears the suggestion's dates until
+it is assigned again; a re-handling adds round-2 assignments for the same units and moves the
+suggestion's `assigned_on` and deadlines to the re-handling's."""
 
 import datetime
 import io
@@ -145,7 +148,11 @@ class Builder:
         """A dissatisfied rating sent it back: round 2 for the same units, one month from `on`."""
         deadline = deadlines.add_months(on, 1)
         Suggestion.objects.filter(pk=suggestion.pk).update(
-            status=Suggestion.Status.RE_HANDLING, round=2, deadline=deadline
+            status=Suggestion.Status.RE_HANDLING,
+            round=2,
+            assigned_on=on,
+            deadline=deadline,
+            deadline_cap=deadlines.add_months(on, 6),
         )
         suggestion.refresh_from_db()
         return [
@@ -217,7 +224,11 @@ def data(world):
     # S5 — gov sent it back; water took it over and has not replied (overdue now).
     s5 = b.suggestion(assigned_on=D(YEAR, 5, 6), organ=works)
     b.assign(s5, gov, status="returned")
-    b.assign(s5, water, assigned_on=D(YEAR, 5, 12), status="pending")
+    Suggestion.objects.filter(pk=s5.pk).update(
+        assigned_on=D(YEAR, 5, 12), deadline=deadlines.add_months(D(YEAR, 5, 12), 3)
+    )
+    s5.refresh_from_db()
+    b.assign(s5, water, status="pending")
 
     # S6 — assigned to edu, withdrawn by the organ, given to gov, which replies on time, class A.
     s6 = b.suggestion(assigned_on=D(YEAR, 6, 2), organ=works)
@@ -384,6 +395,22 @@ def test_overdue_now_depends_on_today(data):
     after = report(data.w.users["officer"], today=s4_deadline + datetime.timedelta(days=1))
     assert by_name(before)["甲一县人民政府"].overdue == 0
     assert by_name(after)["甲一县人民政府"].overdue == 1
+
+
+def test_rehandling_stays_in_the_period_of_the_first_assignment(data):
+    """S7 (assigned 30 December 2025) is sent back in 2026: the re-handling round belongs to 2025's
+    report, where S7 was assigned, even though the suggestion's own date of assignment moves."""
+    s7 = data.suggestions[6]
+    Evaluation.objects.create(suggestion=s7, person=data.zhang, round=1, satisfaction="dissatisfied")
+    (again,) = data.b.rehandle(s7, D(YEAR + 1, 5, 6), [(data.edu, "lead")])
+    officer = data.w.users["officer"]
+    edu = by_name(report(officer))["甲一县教育局"]
+    assert (edu.assigned_lead, edu.answered, edu.rehandled, edu.overdue) == (4, 4, 2, 1)
+    assert edu.class_a == 2  # S7's first reply (A) stands until the new round is answered
+    assert report(officer, period=reports.period_of_year(YEAR + 1)).rows == []
+    data.b.reply(again, at(D(YEAR + 1, 5, 20)), "C")
+    edu = by_name(report(officer))["甲一县教育局"]
+    assert (edu.class_a, edu.class_b, edu.class_c, edu.overdue) == (1, 2, 1, 0)
 
 
 def test_per_organ_figures(data):
@@ -705,6 +732,7 @@ def test_docx_in_chinese(client, data):
     assert "2025年1月1日至2025年12月31日" in text
     for expected in ("交办代表建议8件", "已答复6件", "按期答复4件", "66.7%", "A类3件", "50.0%", "满意率为80.0%"):
         assert expected in text, expected
+    assert "三、各承办单位办理情况" in text
     assert "建议2" in text and "县人大社会建设委员会" in text  # key supervision
     assert "建议4" in text and "建议5" in text  # overdue
     assert "建议3" in text  # handled again
@@ -720,8 +748,9 @@ def test_docx_in_english(client, data):
     assert response.status_code == 200
     text = _docx_text(response.content)
     assert "Report on the handling of deputies' suggestions" in text
-    assert "8 deputies' suggestions were assigned" in text
-    assert "satisfaction rate is 80.0%" in text
+    assert "Deputies' suggestions assigned in the period Jan. 1, 2025 to Dec. 31, 2025: 8, to 3 handling units" in text
+    assert "satisfaction rate 80.0%" in text
+    assert "3. Handling by unit" in text
     assert "代表建议办理情况" not in text
 
 
