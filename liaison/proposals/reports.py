@@ -320,7 +320,8 @@ def _assignment_figures(*, kind, by, population: Q, today) -> QuerySet:
     )
     first_lead = Q(role=LEAD, round=1)
     replied = first_lead & Q(replied_at__isnull=False)
-    latest = Q(role=LEAD, replied_at__isnull=False, later=False)
+    # Cheap tests first: the correlated subqueries run only for the rows that pass them.
+    latest = Q(role=LEAD) & Q(replied_at__isnull=False)
     return (
         Assignment.objects.filter(population)
         .alias(
@@ -334,10 +335,10 @@ def _assignment_figures(*, kind, by, population: Q, today) -> QuerySet:
             assigned_co=Count("id", filter=Q(role=CO, round=1)),
             answered=Count("id", filter=replied),
             on_time=Count("id", filter=replied & Q(replied_at__date__lte=F("due"))),
-            overdue=Count("id", filter=Q(role=LEAD, status__in=LIVE, due__lt=today)),
-            class_a=Count("id", filter=latest & Q(answer__answer_class="A")),
-            class_b=Count("id", filter=latest & Q(answer__answer_class="B")),
-            class_c=Count("id", filter=latest & Q(answer__answer_class="C")),
+            overdue=Count("id", filter=Q(role=LEAD) & Q(status__in=LIVE) & Q(due__lt=today)),
+            class_a=Count("id", filter=latest & Q(answer__answer_class="A") & Q(later=False)),
+            class_b=Count("id", filter=latest & Q(answer__answer_class="B") & Q(later=False)),
+            class_c=Count("id", filter=latest & Q(answer__answer_class="C") & Q(later=False)),
             rehandled=Count(kind, distinct=True, filter=Q(role=LEAD, round__gte=2)),
         )
         .order_by(*labels[::-1] if by == "unit" else labels)
