@@ -27,6 +27,8 @@ from liaison.accounts.scope import scope_for
 from .models import Assignment, Motion, Signer, Suggestion
 from .workflow import LIVE_ASSIGNMENT
 
+HELD = (*LIVE_ASSIGNMENT, Assignment.Status.REPLIED)
+
 rules.add_perm("proposals.use", is_deputy | is_liaison_officer | is_leadership | is_unit_staff)
 rules.add_perm("proposals.office", is_liaison_officer)
 rules.add_perm("proposals.draft", is_deputy)
@@ -131,7 +133,9 @@ def capacities(user, item, *, signers=None, assignments=None) -> set[str]:
                 Assignment.Status.RETURNED,
             ):
                 found.add("lead_unit_any")
-            if a.status in LIVE_ASSIGNMENT and a.round == getattr(item, "round", 1):
+            # the unit's assignment of the current round, live or answered: a step that is over (an
+            # assignment already answered) is then told as "not possible now", not "not yours"
+            if a.status in HELD and a.round == getattr(item, "round", 1):
                 found.add("lead_unit" if a.role == Assignment.Role.LEAD else "co_unit")
     return found
 

@@ -51,7 +51,7 @@ from liaison.regions.models import Congress, HandlingUnit, Organ, Session
 
 from . import events, rules
 from . import exceptions as errors
-from .models import Assignment, Evaluation, Event, Motion, NumberSequence, Satisfaction, Signer, Suggestion
+from .models import Assignment, Evaluation, Event, Extension, Motion, NumberSequence, Satisfaction, Signer, Suggestion
 from .workflow import table_for
 
 S = Suggestion.Status
@@ -848,6 +848,84 @@ def suggestion_assign(
     record(suggestion, actor=actor, action="assign", from_status=before, comment=optional_text(instructions), data=data)
     events.emit(events.ItemAssigned(kind="suggestion", item_id=suggestion.pk, assignment_ids=tuple(a.pk for a in rows)))
     return rows
+
+
+@transaction.atomic
+def suggestion_reassign(
+    *, actor, suggestion_id, lead_unit, co_units=(), comment: str, version=None
+) -> list[Assignment]:
+    """The office changes the units while the suggestion is handled (another lead unit, co-units added
+    or taken off), with the reason. The deadline stays; units taken off are withdrawn (not theirs any
+    more), new ones are told. Returns the assignments created."""
+    suggestion, _caps = begin(Suggestion, actor, suggestion_id, "reassign", version=version)
+    comment = required_reason(comment)
+    lead, co = check_units(suggestion.congress, lead_unit, co_units)
+    live = list(
+        Assignment.objects.select_for_update(of=("self",))
+        .filter(suggestion=suggestion, round=suggestion.round, status__in=["pending", "accepted"])
+        .select_related("unit")
+    )
+    wanted = {lead.pk: Assignment.Role.LEAD, **{u.pk: Assignment.Role.CO for u in co}}
+    kept = {a.unit_id for a in live if wanted.get(a.unit_id) == a.role}
+    removed = [a for a in live if a.unit_id not in kept]
+    if not removed and set(wanted) <= kept:
+        raise ValidationFailed(_("Nothing changes: choose other units."), field="lead_unit")
+    for row in removed:
+        row.status = Assignment.Status.WITHDRAWN
+        row.save(update_fields=["status", "updated_at"])
+    Extension.objects.filter(assignment__in=removed, status=Extension.Status.PENDING).update(
+        status=Extension.Status.REFUSED, decided_by=actor, decided_at=now(), explanation=comment
+    )
+    answered = set(
+        Assignment.objects.filter(
+            suggestion=suggestion, round=suggestion.round, role=Assignment.Role.CO, status=Assignment.Status.REPLIED
+        ).values_list("unit_id", flat=True)
+    )
+    new_lead = lead if lead.pk not in kept else None
+    new_co = [u for u in co if u.pk not in kept and u.pk not in answered]
+    created = []
+    if new_lead is not None:
+        created += create_assignments(
+            suggestion,
+            actor=actor,
+            lead=new_lead,
+            co=[],
+            assigned_on=today(),
+            deadline=suggestion.deadline,
+            round_=suggestion.round,
+        )
+    for unit in new_co:
+        created.append(
+            Assignment.objects.create(
+                suggestion=suggestion,
+                unit=unit,
+                role=Assignment.Role.CO,
+                round=suggestion.round,
+                assigned_on=today(),
+                deadline=suggestion.deadline,
+                assigned_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+        )
+    record(
+        suggestion,
+        actor=actor,
+        action="reassign",
+        from_status=suggestion.status,
+        comment=comment,
+        data={
+            "withdrawn": [a.unit_id for a in removed],
+            "withdrawn_names": [a.unit.name for a in removed],
+            "added": [a.unit_id for a in created],
+            "unit_names": [a.unit.name for a in created],
+            "lead_unit": lead.pk,
+        },
+        fields=[],
+    )
+    if created:
+        events.emit(
+            events.ItemAssigned(kind="suggestion", item_id=suggestion.pk, assignment_ids=tuple(a.pk for a in created))
+        )
+    return created
 
 
 @transaction.atomic

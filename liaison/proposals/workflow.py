@@ -9,7 +9,9 @@ Capacities of a user towards one item (computed by `rules.capacities`):
 - office: a liaison officer whose region covers the item's congress (registers, assigns, decides
   extensions, records the review committee's and the presidium's decisions, closes, publishes);
 - leadership: leadership of that region (chooses key supervision, 003 §27);
-- lead_unit / co_unit: staff of a unit with a live lead or co assignment of the item.
+- lead_unit / co_unit: staff of a unit with a lead or co assignment of the item's current round
+  (waiting, being handled or answered; the handling steps also check that it is still open);
+- lead_unit_any: staff of a unit that held the lead assignment of any round (reports commitments).
 """
 
 from dataclasses import dataclass
