@@ -50,7 +50,9 @@ def test_permissions_by_role(pw, user, use, office, draft):
 def test_a_draft_is_seen_by_its_signers_only(pw):
     suggestion = pw.draft()
     services.suggestion_invite(actor=pw.users["li"], suggestion_id=suggestion.pk, persons=[pw.persons["zhang"]])
-    seen = {name: visible(pw.users[name], suggestion) for name in ("li", "zhang", "wang", "officer", "leader", "edu_unit")}
+    seen = {
+        name: visible(pw.users[name], suggestion) for name in ("li", "zhang", "wang", "officer", "leader", "edu_unit")
+    }
     assert seen == {"li": True, "zhang": True, "wang": False, "officer": False, "leader": False, "edu_unit": False}
 
 
@@ -83,7 +85,9 @@ def test_out_of_scope_steps_are_not_found(pw):
     suggestion = pw.submitted()
     for step in (
         lambda u: services.suggestion_register(actor=u, suggestion_id=suggestion.pk),
-        lambda u: services.suggestion_refuse(actor=u, suggestion_id=suggestion.pk, reason="other", explanation="不予登记"),
+        lambda u: services.suggestion_refuse(
+            actor=u, suggestion_id=suggestion.pk, reason="other", explanation="不予登记"
+        ),
     ):
         for name in ("other_officer", "wang", "edu_unit", "nobody"):
             with pytest.raises(NotFound):
@@ -161,6 +165,11 @@ def test_motion_capacities_of_the_office_for_its_own_drafts(pw):
 # --- lists and query counts --------------------------------------------------------------------------
 
 
+def row_text(s: Suggestion) -> str:
+    """What a list row shows."""
+    return f"{s.congress.name} {s.lead.name} {s.session or ''} {s.category or ''} {s.get_status_display()}"
+
+
 def test_lists_are_scoped_and_filtered(pw):
     mine = pw.submitted()
     theirs = pw.submitted(lead="zhang")
@@ -200,9 +209,7 @@ def test_the_unit_queue_and_the_overdue_board(pw, monkeypatch):
     pw.reply(first)  # the round is over for both units
     assert [a.suggestion_id for a in selectors.unit_queue_for(user=pw.users["edu_unit"])] == [second.pk]
     assert not selectors.unit_queue_for(user=pw.users["gov_unit"]).exists()
-    assert [a.suggestion_id for a in selectors.unit_queue_for(user=pw.users["edu_unit"], state="replied")] == [
-        first.pk
-    ]
+    assert [a.suggestion_id for a in selectors.unit_queue_for(user=pw.users["edu_unit"], state="replied")] == [first.pk]
     later = second.deadline + datetime.timedelta(days=1)
     board = list(selectors.overdue_board_for(user=pw.users["officer"], today=later))
     assert [a.suggestion_id for a in board] == [second.pk]
