@@ -84,9 +84,10 @@ def _texts(title, grounds, plan) -> tuple[str, str, str]:
 def _session_of(congress: Congress, session) -> Session:
     if session in (None, ""):
         raise ValidationFailed(_("Choose the session."), field="session")
-    found = Session.objects.select_related("term").filter(pk=base.pk_of(session)).first()
+    wrong = ValidationFailed(_("Choose a session of this congress."), field="session")
+    found = Session.objects.select_related("term").filter(pk=base.id_or(session, wrong)).first()
     if found is None or found.term.congress_id != congress.pk:
-        raise ValidationFailed(_("Choose a session of this congress."), field="session")
+        raise wrong
     return found
 
 
@@ -115,9 +116,7 @@ def motion_create_draft(
 ) -> Motion:
     """A deputy drafts a motion (they lead it and collect signatures), or the liaison office drafts one
     for a delegation or the presidium."""
-    if congress is None:
-        raise ValidationFailed(_("Choose the congress."), field="congress")
-    congress = Congress.objects.select_related("region").get(pk=base.pk_of(congress))
+    congress = base.congress_of(congress)
     session = _session_of(congress, session)
     if proposer not in Motion.Proposer.values:
         raise ValidationFailed(_("Say who raises the motion."), field="proposer")
@@ -134,9 +133,12 @@ def motion_create_draft(
         if not rules.office_covers(actor, congress.region.path):
             raise errors.NotYourStep(_("The liaison office enters the motions of delegations and of the presidium."))
         if proposer == Motion.Proposer.DELEGATION:
-            delegation = Delegation.objects.filter(pk=base.pk_of(delegation)).first() if delegation else None
+            wrong = ValidationFailed(_("Choose a delegation of this congress."), field="delegation")
+            if delegation in (None, ""):
+                raise wrong
+            delegation = Delegation.objects.filter(pk=base.id_or(delegation, wrong)).first()
             if delegation is None or delegation.congress_id != congress.pk:
-                raise ValidationFailed(_("Choose a delegation of this congress."), field="delegation")
+                raise wrong
         else:
             delegation = None
     _check_open(session)

@@ -423,10 +423,28 @@ def units_for(congress: Congress):
     return HandlingUnit.objects.filter(region_id=congress.region_id, is_active=True)
 
 
+def id_or(value, error):
+    """An id from a form value, or `error` (an ApplicationError) for anything that is not one."""
+    try:
+        return pk_of(value)
+    except NotFound:
+        raise error from None
+
+
+def congress_of(value) -> Congress:
+    if value in (None, ""):
+        raise ValidationFailed(_("Choose the congress."), field="congress")
+    congress_id = id_or(value, ValidationFailed(_("Choose the congress."), field="congress"))
+    congress = Congress.objects.select_related("region").filter(pk=congress_id).first()
+    if congress is None:
+        raise ValidationFailed(_("Choose the congress."), field="congress")
+    return congress
+
+
 def check_organ(congress: Congress, organ, *, kinds, field: str, message: str) -> Organ:
-    if organ is None:
+    if organ in (None, ""):
         raise errors.WrongOrgan(message, field=field)
-    organ = Organ.objects.filter(pk=pk_of(organ)).first()
+    organ = Organ.objects.filter(pk=id_or(organ, errors.WrongOrgan(message, field=field))).first()
     if organ is None or organ.congress_id != congress.pk or organ.kind not in kinds:
         raise errors.WrongOrgan(message, field=field)
     return organ
@@ -435,7 +453,8 @@ def check_organ(congress: Congress, organ, *, kinds, field: str, message: str) -
 def check_units(congress: Congress, lead_unit, co_units) -> tuple[HandlingUnit, list[HandlingUnit]]:
     if lead_unit in (None, ""):
         raise errors.WrongUnit(_("Choose the lead unit."), field="lead_unit")
-    ids = [pk_of(lead_unit), *[pk_of(u) for u in (co_units or []) if u not in (None, "")]]
+    wrong = errors.WrongUnit(_("Choose the units from the list."), field="lead_unit")
+    ids = [id_or(lead_unit, wrong), *[id_or(u, wrong) for u in (co_units or []) if u not in (None, "")]]
     units = {u.pk: u for u in HandlingUnit.objects.filter(pk__in=ids)}
     lead = units.get(ids[0])
     co_ids = list(dict.fromkeys(ids[1:]))
@@ -501,9 +520,10 @@ def _session_for(timing: str, session, term) -> Session | None:
         return None
     if session in (None, ""):
         raise ValidationFailed(_("Choose the session."), field="session")
-    session = Session.objects.filter(pk=pk_of(session)).first()
+    wrong = ValidationFailed(_("Choose a session of the current term of this congress."), field="session")
+    session = Session.objects.filter(pk=id_or(session, wrong)).first()
     if session is None or session.term_id != term.pk:
-        raise ValidationFailed(_("Choose a session of the current term of this congress."), field="session")
+        raise wrong
     if session.end_date < today():
         raise errors.WrongTiming(
             _("The session closed on %(day)s: raise it as a suggestion between sessions.")
@@ -518,9 +538,10 @@ def _category_checked(category, congress: Congress):
         return None
     from liaison.opinions.services import category_choices
 
-    found = category_choices(congress.region).filter(pk=pk_of(category)).first()
+    wrong = ValidationFailed(_("Choose a category from the list."), field="category")
+    found = category_choices(congress.region).filter(pk=id_or(category, wrong)).first()
     if found is None:
-        raise ValidationFailed(_("Choose a category from the list."), field="category")
+        raise wrong
     return found
 
 
@@ -569,9 +590,7 @@ def suggestion_create_draft(
     """A deputy drafts a suggestion to a congress they serve in; they are its lead (first signer)."""
     if not rules.can(actor, "draft"):
         raise errors.NotADeputy()
-    if congress is None:
-        raise ValidationFailed(_("Choose the congress."), field="congress")
-    congress = Congress.objects.select_related("region").get(pk=pk_of(congress))
+    congress = congress_of(congress)
     mandate = actor_mandate(actor, congress)
     session = _session_for(timing, session, mandate.term)
     title, text = _title(title), _text(text)

@@ -115,7 +115,9 @@ def test_the_lead_unit_sends_it_back_to_the_office_which_assigns_again(pw):
     lead, co = split(rows)
     with pytest.raises(ValidationFailed):
         handling.assignment_return(actor=pw.users["edu_unit"], assignment_id=lead.pk, reason="")
-    handling.assignment_return(actor=pw.users["edu_unit"], assignment_id=lead.pk, reason="不属于本局职责，应由住建局办理")
+    handling.assignment_return(
+        actor=pw.users["edu_unit"], assignment_id=lead.pk, reason="不属于本局职责，应由住建局办理"
+    )
     back = Suggestion.objects.get(pk=suggestion.pk)
     assert back.status == S.REGISTERED and back.deadline is None
     assert Assignment.objects.get(pk=co.pk).status == "withdrawn"
@@ -143,7 +145,10 @@ def test_an_extension_past_six_months_is_refused(pw):
     cap = deadlines.add_months(suggestion.assigned_on, 6)
     with pytest.raises(errors.ExtensionTooLong) as exc:
         handling.extension_request(
-            actor=pw.users["edu_unit"], assignment_id=lead.pk, deadline=cap + datetime.timedelta(days=1), reason="涉及面广"
+            actor=pw.users["edu_unit"],
+            assignment_id=lead.pk,
+            deadline=cap + datetime.timedelta(days=1),
+            reason="涉及面广",
         )
     assert cap.isoformat() in str(exc.value.message)
     with pytest.raises(errors.ExtensionNotPossible):
@@ -158,7 +163,9 @@ def test_an_extension_past_six_months_is_refused(pw):
             reason="涉及面广",
         )
     assert not Extension.objects.exists()
-    extension = handling.extension_request(actor=pw.users["edu_unit"], assignment_id=lead.pk, deadline=cap, reason="需要跨部门协调")
+    extension = handling.extension_request(
+        actor=pw.users["edu_unit"], assignment_id=lead.pk, deadline=cap, reason="需要跨部门协调"
+    )
     assert extension.status == "pending"
     assert notified(pw.users["officer"], "proposal.extension_requested") == 1
     with pytest.raises(errors.ExtensionNotPossible):  # one request at a time
@@ -173,7 +180,9 @@ def test_an_approved_extension_is_explained_to_the_deputies(pw):
         actor=pw.users["edu_unit"], assignment_id=lead.pk, deadline=new, reason="需要跨部门协调"
     )
     with pytest.raises(errors.NotYourStep):
-        handling.extension_decide(actor=pw.users["edu_unit"], extension_id=extension.pk, approve=True, explanation="x" * 3)
+        handling.extension_decide(
+            actor=pw.users["edu_unit"], extension_id=extension.pk, approve=True, explanation="x" * 3
+        )
     with pytest.raises(ValidationFailed) as exc:
         handling.extension_decide(actor=pw.users["officer"], extension_id=extension.pk, approve=True, explanation="")
     assert exc.value.field == "explanation"
@@ -192,16 +201,23 @@ def test_an_approved_extension_is_explained_to_the_deputies(pw):
     assert notified(pw.users["edu_unit"], "proposal.extension_decided") == 1
     assert AuditLog.objects.filter(model="proposals.Suggestion", reason__startswith="decide_extension").exists()
     with pytest.raises(errors.TransitionNotAllowed):
-        handling.extension_decide(actor=pw.users["officer"], extension_id=extension.pk, approve=False, explanation="再议")
+        handling.extension_decide(
+            actor=pw.users["officer"], extension_id=extension.pk, approve=False, explanation="再议"
+        )
 
 
 def test_a_refused_extension_keeps_the_deadline(pw):
     suggestion, rows = pw.assigned()
     lead, _co = split(rows)
     extension = handling.extension_request(
-        actor=pw.users["edu_unit"], assignment_id=lead.pk, deadline=lead.deadline + datetime.timedelta(days=10), reason="人手不足"
+        actor=pw.users["edu_unit"],
+        assignment_id=lead.pk,
+        deadline=lead.deadline + datetime.timedelta(days=10),
+        reason="人手不足",
     )
-    handling.extension_decide(actor=pw.users["officer"], extension_id=extension.pk, approve=False, explanation="理由不充分")
+    handling.extension_decide(
+        actor=pw.users["officer"], extension_id=extension.pk, approve=False, explanation="理由不充分"
+    )
     assert Suggestion.objects.get(pk=suggestion.pk).deadline == lead.deadline
     assert notified(pw.users["li"], "proposal.extension_explained") == 0
 
@@ -313,7 +329,10 @@ def test_the_office_changes_the_units_and_the_deadline_stays(pw):
     suggestion, rows = pw.assigned()
     lead, co = split(rows)
     pending = handling.extension_request(
-        actor=pw.users["edu_unit"], assignment_id=lead.pk, deadline=lead.deadline + datetime.timedelta(days=5), reason="需协调"
+        actor=pw.users["edu_unit"],
+        assignment_id=lead.pk,
+        deadline=lead.deadline + datetime.timedelta(days=5),
+        reason="需协调",
     )
     with pytest.raises(ValidationFailed):
         services.suggestion_reassign(

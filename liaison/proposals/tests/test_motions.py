@@ -33,7 +33,11 @@ def test_a_motion_states_cause_grounds_and_plan(pw):
         motions.motion_update(actor=pw.users["li"], motion_id=motion.pk, title="议案", grounds="", plan=motion.plan)
     assert exc.value.field == "grounds"
     updated = motions.motion_update(
-        actor=pw.users["li"], motion_id=motion.pk, title=motion.title, grounds=motion.grounds + "补充。", plan=motion.plan
+        actor=pw.users["li"],
+        motion_id=motion.pk,
+        title=motion.title,
+        grounds=motion.grounds + "补充。",
+        plan=motion.plan,
     )
     assert updated.grounds.endswith("补充。")
 
@@ -157,7 +161,9 @@ def test_withdrawal_of_a_draft_by_its_lead_and_after_submission_with_the_presidi
 def test_a_matter_outside_the_congresss_powers_cannot_be_accepted(pw):
     motion = pw.motion_submitted()
     with pytest.raises(ValidationFailed):
-        motions.motion_review(actor=pw.users["officer"], motion_id=motion.pk, opinion="审查意见", outside_powers="bogus")
+        motions.motion_review(
+            actor=pw.users["officer"], motion_id=motion.pk, opinion="审查意见", outside_powers="bogus"
+        )
     reviewed = motions.motion_review(
         actor=pw.users["officer"],
         motion_id=motion.pk,
@@ -232,7 +238,9 @@ def test_an_accepted_motion_is_assigned_answered_and_reported(pw):
     assert Notification.objects.filter(user=pw.users["li"], kind="motion.replied").count() == 1
     reported = motions.motion_report(actor=pw.users["officer"], motion_id=motion.pk, report="已向常委会第十次会议报告")
     assert reported.status == M.REPORTED
-    assert AuditLog.objects.filter(model="proposals.Motion", object_id=str(motion.pk), reason__startswith="report").exists()
+    assert AuditLog.objects.filter(
+        model="proposals.Motion", object_id=str(motion.pk), reason__startswith="report"
+    ).exists()
     commitment = lead.replies.get().commitments.get()
     handling.commitment_fulfil(actor=pw.users["gov_unit"], commitment_id=commitment.pk, note="已提请常委会审议")
 
@@ -242,3 +250,30 @@ def test_motion_numbers_run_per_session(pw):
     second = pw.motion_submitted()
     assert (first.number, second.number) == (1, 2)
     assert first.sequence_id == second.sequence_id
+
+
+def test_a_deputy_declines_and_the_lead_removes_a_signer(pw):
+    motion = pw.motion_draft(cosigners=("zhang",))
+    motions.motion_invite(actor=pw.users["li"], motion_id=motion.pk, persons=[pw.persons["wang"]])
+    motions.motion_decline(actor=pw.users["wang"], motion_id=motion.pk, comment="另有安排")
+    assert Signer.objects.get(motion=motion, person=pw.persons["wang"]).status == "declined"
+    assert Notification.objects.filter(user=pw.users["li"], kind="proposal.cosign_declined").count() == 1
+    zhang = Signer.objects.get(motion=motion, person=pw.persons["zhang"])
+    motions.motion_remove_signer(actor=pw.users["li"], motion_id=motion.pk, signer_id=zhang.pk)
+    assert not Signer.objects.filter(pk=zhang.pk).exists()
+    lead = Signer.objects.get(motion=motion, is_lead=True)
+    with pytest.raises(ValidationFailed):
+        motions.motion_remove_signer(actor=pw.users["li"], motion_id=motion.pk, signer_id=lead.pk)
+    with pytest.raises(ValidationFailed) as exc:
+        pw.motion_draft(session="x")
+    assert exc.value.field == "session"
+    other_session = session_create(
+        actor=None,
+        term=pw.w.terms["county2"],
+        number=1,
+        start_date=pw.w.terms["county2"].start_date,
+        end_date=pw.w.terms["county2"].start_date + datetime.timedelta(days=3),
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        pw.motion_draft(session=other_session)
+    assert exc.value.field == "session"

@@ -526,3 +526,36 @@ def test_publication_only_when_the_deputies_agree(pw):
     )
     assert hidden.published_at is None
     assert Event.objects.filter(suggestion=suggestion, action="unpublish", comment="含有个人信息").exists()
+
+
+def test_ids_that_are_not_ids_are_clear_errors_not_crashes(pw):
+    for congress in ("abc", 999999, None):
+        with pytest.raises(ValidationFailed) as exc:
+            services.suggestion_create_draft(actor=pw.users["li"], congress=congress, title=TITLE, text=TEXT)
+        assert exc.value.field == "congress"
+    with pytest.raises(ValidationFailed) as exc:
+        pw.draft(timing="session", session="x")
+    assert exc.value.field == "session"
+    with pytest.raises(ValidationFailed) as exc:
+        pw.draft(category="x")
+    assert exc.value.field == "category"
+    with pytest.raises(ValidationFailed) as exc:
+        pw.draft(timing="whenever")
+    assert exc.value.field == "timing"
+    suggestion = pw.registered()
+    with pytest.raises(errors.WrongOrgan):
+        services.suggestion_assign(
+            actor=pw.users["officer"], suggestion_id=suggestion.pk, organ="x", lead_unit=pw.units["county_edu"]
+        )
+    with pytest.raises(errors.WrongUnit):
+        services.suggestion_assign(
+            actor=pw.users["officer"], suggestion_id=suggestion.pk, organ=pw.organ, lead_unit="x"
+        )
+    with pytest.raises(errors.WrongUnit):
+        services.suggestion_assign(
+            actor=pw.users["officer"], suggestion_id=suggestion.pk, organ=pw.organ, lead_unit=None
+        )
+    with pytest.raises(NotFound):
+        services.suggestion_register(actor=pw.users["officer"], suggestion_id="abc")
+    with pytest.raises(ValidationFailed):
+        services.suggestion_invite(actor=pw.users["li"], suggestion_id=pw.draft().pk, persons=["x"])

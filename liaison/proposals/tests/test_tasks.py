@@ -45,8 +45,12 @@ def test_an_approved_extension_starts_the_reminders_again(pw):
     (lead,) = rows
     assert handling.assignments_remind(today=lead.deadline - datetime.timedelta(days=2)) == (1, 0)
     new = lead.deadline + datetime.timedelta(days=30)
-    extension = handling.extension_request(actor=pw.users["edu_unit"], assignment_id=lead.pk, deadline=new, reason="需协调")
-    handling.extension_decide(actor=pw.users["officer"], extension_id=extension.pk, approve=True, explanation="同意延期")
+    extension = handling.extension_request(
+        actor=pw.users["edu_unit"], assignment_id=lead.pk, deadline=new, reason="需协调"
+    )
+    handling.extension_decide(
+        actor=pw.users["officer"], extension_id=extension.pk, approve=True, explanation="同意延期"
+    )
     assert handling.assignments_remind(today=lead.deadline + datetime.timedelta(days=1)) == (0, 0)  # not late now
     assert handling.assignments_remind(today=new - datetime.timedelta(days=14)) == (1, 0)
 
