@@ -24,17 +24,20 @@ The figures of a row (one unit, one organ, or the totals):
 - satisfied / basically / dissatisfied: the deputies' ratings of the item's current round (the
   ratings that stand), attributed to the unit that replied in that round; satisfaction rate =
   (satisfied + basically) / ratings;
-- re-handled: items whose lead unit was sent back to handle them again (a round ≥ 2).
+- re-handled: items sent back to their lead unit to be handled again (their second round).
 
 Scope: a liaison officer or leadership sees the items of their region subtrees (`region_path`), with
 every unit that handles them; handling-unit staff see their own unit's assignments only.
 """
 
 import datetime
+import functools
+import zoneinfo
 from dataclasses import dataclass, field, fields
 
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.conf import settings
+from django.db.models import Count, Exists, F, FilteredRelation, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -286,11 +289,40 @@ def _population_q(
 
 
 def deadline_in_force():
-    """An assignment's deadline as its latest approved extension set it."""
-    approved = Extension.objects.filter(assignment=OuterRef("pk"), status=Extension.Status.APPROVED).order_by(
-        "-requested_deadline"
+    """An assignment's deadline as its latest approved extension set it (the services move the
+    assignment's own deadline as well; the extension is the record that decides)."""
+    approved = (
+        Extension.objects.filter(assignment=OuterRef("pk"), status=Extension.Status.APPROVED)
+        .values("assignment")
+        .annotate(latest=Max("requested_deadline"))
+        .values("latest")
     )
-    return Coalesce(Subquery(approved.values("requested_deadline")[:1]), F("deadline"))
+    return Coalesce(Subquery(approved), F("deadline"))
+
+
+@functools.cache
+def _fixed_offset(zone_key: str) -> int | None:
+    """The time zone's UTC offset in seconds when it is the same all year round from 2000 to 2100
+    (Asia/Shanghai: +8 hours), else None."""
+    zone = zoneinfo.ZoneInfo(zone_key)
+    offsets = {
+        datetime.datetime(year, month, 1, tzinfo=zone).utcoffset() for year in range(2000, 2101) for month in (1, 7)
+    }
+    return int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
+
+
+class LocalDate(TruncDate):
+    """The date of a moment in the current time zone. On SQLite, for a zone without daylight saving
+    time, SQLite's own date(…, '+28800 seconds') instead of Django's per-row Python function (which
+    costs more than the rest of the report's arithmetic together)."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        zone = timezone.get_current_timezone()
+        offset = _fixed_offset(zone.key) if isinstance(zone, zoneinfo.ZoneInfo) and settings.USE_TZ else None
+        if offset is None:
+            return self.as_sql(compiler, connection, **extra_context)
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql}, %s)", (*params, f"{offset:+d} seconds")
 
 
 def _later_reply(kind: str):
@@ -326,6 +358,7 @@ def _assignment_figures(*, kind, by, population: Q, today) -> QuerySet:
         Assignment.objects.filter(population)
         .alias(
             due=deadline_in_force(),
+            replied_day=LocalDate("replied_at"),
             later=_later_reply(kind),
             answer=FilteredRelation("replies", condition=Q(replies__kind=Reply.Kind.ANSWER)),
         )
@@ -334,12 +367,13 @@ def _assignment_figures(*, kind, by, population: Q, today) -> QuerySet:
             assigned_lead=Count("id", filter=first_lead),
             assigned_co=Count("id", filter=Q(role=CO, round=1)),
             answered=Count("id", filter=replied),
-            on_time=Count("id", filter=replied & Q(replied_at__date__lte=F("due"))),
+            on_time=Count("id", filter=replied & Q(replied_day__lte=F("due"))),
             overdue=Count("id", filter=Q(role=LEAD) & Q(status__in=LIVE) & Q(due__lt=today)),
             class_a=Count("id", filter=latest & Q(answer__answer_class="A") & Q(later=False)),
             class_b=Count("id", filter=latest & Q(answer__answer_class="B") & Q(later=False)),
             class_c=Count("id", filter=latest & Q(answer__answer_class="C") & Q(later=False)),
-            rehandled=Count(kind, distinct=True, filter=Q(role=LEAD, round__gte=2)),
+            # one held lead assignment per round: its second round is the item's re-handling
+            rehandled=Count("id", filter=Q(role=LEAD, round=2)),
         )
         .order_by(*labels[::-1] if by == "unit" else labels)
     )

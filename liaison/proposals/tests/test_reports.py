@@ -389,6 +389,18 @@ def test_on_time_follows_the_deadline_in_force(data):
     assert by_name(report(data.w.users["officer"]))["甲一县教育局"].on_time == 2
 
 
+def test_reply_dates_in_another_time_zone(data):
+    """The reply's day is taken in the current time zone: SQLite's own date arithmetic for a zone with a
+    fixed offset (Beijing), Django's function otherwise. In Berlin, S8's reply (16:30 UTC) is still on
+    the deadline day, so it is on time."""
+    assert reports._fixed_offset("Asia/Shanghai") == 8 * 3600
+    assert reports._fixed_offset("Europe/Berlin") is None
+    with timezone.override("Europe/Berlin"):
+        r = report(data.w.users["officer"])
+    assert by_name(r)["甲一县人民政府"].on_time == 2
+    assert r.totals.on_time == 5
+
+
 def test_overdue_now_depends_on_today(data):
     s4_deadline = Assignment.objects.get(suggestion=data.suggestions[3], role="lead").deadline
     before = report(data.w.users["officer"], today=s4_deadline)
