@@ -60,6 +60,7 @@ EVENT_LABELS = {
     **{name: t.label for name, t in TRANSITIONS.items()},
     "submit": _("received"),
     "reopen": _("reopened: the citizen was not satisfied"),
+    "taken_up": S.CONVERTED.label,  # a deputy raised it in a suggestion (liaison.proposals)
 }
 
 # Opinions still waiting for someone: the triage queue and the deadline machinery look at these.

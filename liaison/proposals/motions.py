@@ -345,13 +345,9 @@ def motion_accept(*, actor, motion_id, note: str = "", version=None) -> Motion:
 
 
 def _suggestion_text(motion: Motion) -> str:
-    return "\n\n".join(
-        [
-            f"{_('Cause (案由)')}：{motion.title}",
-            f"{_('Grounds (案据)')}：\n{motion.grounds}",
-            f"{_('Plan (方案)')}：\n{motion.plan}",
-        ]
-    )
+    """The suggestion's text made of the motion's three parts, each under its heading."""
+    cause, grounds, plan = _("Cause (案由)"), _("Grounds (案据)"), _("Plan (方案)")
+    return f"{cause}：{motion.title}\n\n{grounds}：\n{motion.grounds}\n\n{plan}：\n{motion.plan}"
 
 
 @transaction.atomic

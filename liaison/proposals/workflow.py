@@ -101,6 +101,25 @@ SUGGESTION_HANDLING_STATES = frozenset(HANDLING)
 MOTION_HANDLING_STATES = frozenset({M.ASSIGNED})
 
 
+# Timeline steps that are not actions of the tables: what the services record besides.
+OTHER_STEPS = {
+    "create": _("drafted"),
+    "converted_from": _("made from the motion by the presidium's decision"),
+    "re_handling": _("sent back for re-handling: a deputy was not satisfied"),
+    "evaluated": _("rated by every deputy who signed"),
+}
+
+
+def event_label(event) -> str:
+    """A timeline entry's action in the user's words (an Event of either table)."""
+    if event.action == "create" and (event.data or {}).get("from_motion"):
+        return str(OTHER_STEPS["converted_from"])
+    table = MOTION_TRANSITIONS if event.motion_id else SUGGESTION_TRANSITIONS
+    if event.action in table:
+        return str(table[event.action].label)
+    return str(OTHER_STEPS.get(event.action, event.action))
+
+
 def table_for(item) -> dict[str, Transition]:
     return MOTION_TRANSITIONS if isinstance(item, Motion) else SUGGESTION_TRANSITIONS
 

@@ -261,3 +261,27 @@ def test_invitations_and_candidates(pw):
     assert [s.suggestion_id for s in selectors.invitations_for(user=pw.users["zhang"])] == [suggestion.pk]
     assert pw.persons["zhang"].pk not in {m.person_id for m in selectors.cosigner_candidates(item=suggestion)}
     assert {m.person_id for m in selectors.cosigner_candidates(item=suggestion, q="王")} == {pw.persons["wang"].pk}
+
+
+def test_every_timeline_step_has_a_label(pw):
+    from liaison.proposals import motions, workflow
+    from liaison.proposals.workflow import event_label
+
+    motion = pw.motion_reviewed()
+    suggestion = motions.motion_convert(actor=pw.users["officer"], motion_id=motion.pk)
+    services.suggestion_register(actor=pw.users["officer"], suggestion_id=suggestion.pk)
+    services.suggestion_assign(
+        actor=pw.users["officer"], suggestion_id=suggestion.pk, organ=pw.organ, lead_unit=pw.units["county_edu"]
+    )
+    pw.reply(Suggestion.objects.get(pk=suggestion.pk))
+    for name in ("li", "zhang", "wang"):
+        services.suggestion_rate(actor=pw.users[name], suggestion_id=suggestion.pk, satisfaction="dissatisfied")
+    steps = selectors.timeline_for(Suggestion.objects.get(pk=suggestion.pk))
+    from django.utils import translation
+
+    with translation.override("en"):
+        labels = [event_label(e) for e in steps]
+    known = set(workflow.SUGGESTION_TRANSITIONS) | set(workflow.MOTION_TRANSITIONS) | set(workflow.OTHER_STEPS)
+    assert {e.action for e in steps} <= known
+    assert "made from the motion by the presidium's decision" in labels
+    assert "sent back for re-handling: a deputy was not satisfied" in labels
