@@ -266,6 +266,9 @@ def test_registration_numbers_run_per_session_and_interim_without_gaps(pw):
     assert NumberSequence.objects.get(pk=first.sequence_id).last == 2
     assert Event.objects.get(suggestion=first, action="register").data == {"number": 1}
     assert notified(pw.users["li"], "suggestion.registered") == 2  # the lead of first and of in_session
+    told = Notification.objects.filter(user=pw.users["li"], kind="suggestion.registered").earliest("id")
+    assert told.body == f"您的建议“{TITLE}”已登记为第 1 号。"  # Chinese by default
+    assert told.url == f"/work/proposals/suggestions/{first.pk}/"
     refused = pw.submitted()
     services.suggestion_refuse(
         actor=pw.users["officer"],
