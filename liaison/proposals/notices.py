@@ -24,7 +24,7 @@ from . import events
 from .models import Assignment, Extension, Motion, Reply, Signer, Suggestion
 
 PAGE_URL = "/work/proposals/{path}/{id}/"
-UNIT_URL = "/work/proposals/assignments/{assignment}/"
+UNIT_URL = "/work/proposals/units/assignments/{assignment}/"
 
 register_kind(
     "proposal.cosign_request",
