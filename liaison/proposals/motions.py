@@ -274,8 +274,6 @@ def motion_withdraw(*, actor, motion_id, reason: str = "", presidium_consent: bo
                 _("A submitted motion is withdrawn only with the presidium's consent."), field="presidium_consent"
             )
         reason = base.required_reason(reason, field="reason")
-    elif action == "withdraw_consented":  # the state changed between the look and the lock
-        raise errors.ItemChanged()
     else:
         reason = base.optional_text(reason)
     before = motion.status
