@@ -99,7 +99,7 @@ def generate(db: str, env: dict, scale: str = SCALE) -> tuple[str, float]:
     fresh_database(db, env)
     run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env)
     t0 = time.perf_counter()
-    out = run([PY, "manage.py", "gen_data", "--scale", scale], env, capture_output=True).stdout
+    out = run([PY, "manage.py", "gen_data", "--scale", scale], env, stdout=subprocess.PIPE).stdout
     seconds = time.perf_counter() - t0
     print(out)
     return out, seconds
