@@ -59,7 +59,7 @@ def _today() -> datetime.date:
 
 @dataclass
 class ListFilters:
-    status: str = "open"  # "open", "all", or one status
+    status: str = "open"  # "open", "all", "handling" (suggestions with the units), or one status
     timing: str = ""  # suggestions: "session" / "interim"
     congress_id: int | None = None
     term_id: int | None = None
@@ -102,6 +102,8 @@ def suggestion_list_for(*, user, filters: ListFilters | None = None) -> QuerySet
     qs = Suggestion.objects.filter(rules.visible_q(user, Suggestion))
     if f.status == "open":
         qs = qs.exclude(status__in=CLOSED_SUGGESTION)
+    elif f.status == "handling":  # with the units: assigned, or being handled again
+        qs = qs.filter(status__in=[S.ASSIGNED, S.RE_HANDLING])
     elif f.status in S.values:
         qs = qs.filter(status=f.status)
     if f.timing in Suggestion.Timing.values:
@@ -231,16 +233,24 @@ def signature_count(motion: Motion) -> int:
     return sum(1 for s in motion.signers.all() if s.status == Signer.Status.CONFIRMED)
 
 
-def cosigner_candidates(*, item, q: str = "", limit: int = 50) -> QuerySet[Mandate]:
+def cosigner_candidates(
+    *, item=None, congress_id=None, term_id=None, exclude=(), q: str = "", limit: int = 50
+) -> QuerySet[Mandate]:
     """Deputies who may be asked to sign: serving mandates of the item's congress and term, not yet
-    on its list (those who declined may be asked again)."""
-    fk = "motion" if isinstance(item, Motion) else "suggestion"
-    on_list = Signer.objects.filter(**{fk: item}).exclude(status=Signer.Status.DECLINED).values("person_id")
-    qs = (
-        Mandate.objects.filter(congress_id=item.congress_id, term_id=item.term_id, status=Mandate.Status.SERVING)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=_today()))
-        .exclude(person_id__in=on_list)
+    on its list (those who declined may be asked again). Before a draft exists, the congress and
+    term are given instead of the item; `exclude` takes person ids off (the drafting deputy, those
+    already chosen)."""
+    if item is not None:
+        congress_id, term_id = item.congress_id, item.term_id
+    qs = Mandate.objects.filter(congress_id=congress_id, term_id=term_id, status=Mandate.Status.SERVING).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=_today())
     )
+    if item is not None:
+        fk = "motion" if isinstance(item, Motion) else "suggestion"
+        on_list = Signer.objects.filter(**{fk: item}).exclude(status=Signer.Status.DECLINED).values("person_id")
+        qs = qs.exclude(person_id__in=on_list)
+    if exclude:
+        qs = qs.exclude(person_id__in=list(exclude))
     term = (q or "").strip()
     if term:
         qs = qs.filter(Q(person_name__icontains=term) | Q(name_pinyin__istartswith=term.lower()))
@@ -317,6 +327,35 @@ def co_opinions_for(*, assignment: Assignment) -> list[Reply]:
             **{f"assignment__{fk}": getattr(assignment, fk)},
         ).select_related("assignment__unit", "author")
     )
+
+
+UNIT_PAPERS = frozenset({"office", "leadership", "lead_unit", "co_unit", "lead_unit_any"})
+
+
+def sees_co_opinions(caps: set[str]) -> bool:
+    """A co-unit's opinion is a working paper between the units: the offices, the leadership and the
+    item's units read it; the deputies read the lead unit's reply."""
+    return bool(caps & UNIT_PAPERS)
+
+
+def reply_document_get_for(*, user, pk) -> Reply:
+    """A reply's document, for a user who sees the reply (a co-unit's opinion: see sees_co_opinions).
+    NotFound otherwise, and for a reply without a document."""
+    reply = (
+        Reply.objects.filter(pk=_pk(pk))
+        .exclude(document="")
+        .select_related("assignment__suggestion", "assignment__motion")
+        .first()
+    )
+    if reply is None:
+        raise NotFound()
+    item = reply.assignment.item
+    model = type(item)
+    if not model.objects.filter(rules.visible_q(user, model), pk=item.pk).exists():
+        raise NotFound()
+    if reply.kind == Reply.Kind.CO_OPINION and not sees_co_opinions(rules.capacities(user, item)):
+        raise NotFound()
+    return reply
 
 
 def open_commitments_for(*, user) -> QuerySet[Commitment]:

@@ -586,8 +586,12 @@ def suggestion_create_draft(
     session: Session | None = None,
     category=None,
     opinion_ids=(),
+    cosigners=(),
+    disclosure_agreed: bool = False,
 ) -> Suggestion:
-    """A deputy drafts a suggestion to a congress they serve in; they are its lead (first signer)."""
+    """A deputy drafts a suggestion to a congress they serve in; they are its lead (first signer).
+    Deputies to co-sign (`cosigners`, persons or ids) may be asked at once, and the lead may agree
+    to its publication (003 §84) from the start."""
     if not rules.can(actor, "draft"):
         raise errors.NotADeputy()
     congress = congress_of(congress)
@@ -606,6 +610,7 @@ def suggestion_create_draft(
         title=title,
         text=text,
         category=category,
+        disclosure_agreed=bool(disclosure_agreed),
         created_by=actor,
     )
     Signer.objects.create(
@@ -619,6 +624,16 @@ def suggestion_create_draft(
     if opinions:
         suggestion.opinions.set(opinions)
     record_created(suggestion, actor=actor, data={"opinions": [o.pk for o in opinions]})
+    if any(value not in (None, "") for value in cosigners or []):
+        rows = invite_signers(suggestion, actor=actor, persons=cosigners, congress=congress, term=mandate.term)
+        record(
+            suggestion,
+            actor=actor,
+            action="invite",
+            from_status=suggestion.status,
+            data={"persons": [s.person_id for s in rows], "names": [s.person.name for s in rows]},
+            fields=[],
+        )
     return suggestion
 
 
