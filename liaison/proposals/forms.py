@@ -235,6 +235,8 @@ class SuggestionForm(DraftFields):
         return int(value) if str(value or "").isdigit() else None
 
     def chosen_ids(self) -> list[str]:
+        if not self.is_bound:  # a form shown again after a conflict carries the input as initial
+            return [str(v) for v in self.initial.get("persons", []) if str(v).isdigit()]
         return _digits(self, "persons")
 
 
@@ -294,6 +296,8 @@ class InviteForm(StepForm):
         self.fields["persons"].choices = [(v, v) for v in _digits(self, "persons")]
 
     def chosen_ids(self) -> list[str]:
+        if not self.is_bound:  # a form shown again after a conflict carries the input as initial
+            return [str(v) for v in self.initial.get("persons", []) if str(v).isdigit()]
         return _digits(self, "persons")
 
 
