@@ -15,6 +15,8 @@ urlpatterns = [
     path("work/opinions/", include("liaison.opinions.work_urls")),
     path("work/units/", include("liaison.opinions.unit_urls")),
     path("work/proposals/reports/", include("liaison.proposals.report_urls")),
+    path("work/proposals/motions/", include("liaison.proposals.motion_urls")),
+    path("work/proposals/units/", include("liaison.proposals.unit_urls")),
     path("work/proposals/", include("liaison.proposals.work_urls")),  # after reports/: both resolve
     path("work/worklog/", include("liaison.opinions.worklog_urls")),
     path("work/notifications/", include("liaison.notifications.urls")),
