@@ -5,18 +5,19 @@ not grow with the data and no Python loop runs over the items.
 
 What is counted (the population): the items (suggestions, or motions) assigned in the period — by
 the date of their first-round lead assignment, the day the organ assigned them to the unit that holds
-them, which starts the three-month clock (a re-handling round belongs to its item's period; when a lead
-unit sent the item back, the new assignment's date counts) — that lie in the user's scope.
-Assignments a unit sent back or that were withdrawn (the organ changed the units) are not the unit's:
-only assignments the unit holds (waiting, being handled, replied) count.
+them, which starts the three-month clock (when a lead unit sent the item back, the new assignment's
+date counts) — that lie in the user's scope, with all their assignments: co-units' and re-handling
+rounds' too. Assignments a unit sent back or that were withdrawn (the organ changed the units) are not
+the unit's: only assignments the unit holds (waiting, being handled, replied) count.
 
 The figures of a row (one unit, one organ, or the totals):
 - assigned as lead unit / as co-unit: the first-round assignments (re-handling rounds are not new
   assignments);
 - answered: first-round lead assignments with a reply; answered on time: of those, the reply's
-  date (Asia/Shanghai) is on or before the deadline in force — the assignment's deadline as moved
-  by its latest approved extension;
-- overdue now: live lead assignments (any round) past the deadline in force today;
+  date (Asia/Shanghai) is on or before the deadline in force — the assignment's deadline, which an
+  approved extension moves (liaison.proposals.handling: "an approved date becomes the deadline of
+  every live assignment of the round");
+- overdue now: live lead assignments (any round) past their deadline today;
 - extensions asked / approved: the lead units' requests;
 - A / B / C: the class of each answered item's latest reply (after a re-handling, the new reply's
   class replaces the old one), shares of the answered items; open commitments: promises of class B
@@ -36,7 +37,19 @@ import zoneinfo
 from dataclasses import dataclass, field, fields
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, FilteredRelation, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -222,82 +235,42 @@ class HandlingReport:
     totals: Figures
 
 
-# --- how each table reaches an assignment and an item ------------------------------------------------
+# --- the population ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Paths:
-    """From the queried model: `a` leads to the assignment, `item` to the suggestion or motion, `item_id`
-    is the item's id column."""
-
-    a: str
-    item: str
-    item_id: str
-
-
-def _paths(model, kind: str) -> _Paths:
-    if model is Assignment:
-        return _Paths("", f"{kind}__", f"{kind}_id")
-    if model is Extension:
-        return _Paths("assignment__", f"assignment__{kind}__", f"assignment__{kind}_id")
-    if model is Commitment:
-        return _Paths("reply__assignment__", f"reply__assignment__{kind}__", f"reply__assignment__{kind}_id")
-    if model is Evaluation:
-        return _Paths(f"{kind}__assignments__", f"{kind}__", f"{kind}_id")
-    raise ValueError(model)
-
-
-def _scope_q(scope: Scope, p: _Paths) -> Q:
-    parts = Q(pk__in=[])
-    if scope.region_paths:
-        parts |= scope.region_q(f"{p.item}region_path")
-    if scope.unit_ids:
-        parts |= Q(**{f"{p.a}unit_id__in": sorted(scope.unit_ids)})
-    return parts
-
-
-def assigned_in(kind: str, period: "Period", item_ref) -> Exists:
-    """The item was assigned in the period: its first-round lead assignment (the one the lead unit
-    holds) is dated in it. Not `Suggestion.assigned_on`, which a re-handling moves to its own day."""
-    return Exists(
+def assigned_in(kind: str, period: "Period") -> QuerySet:
+    """The ids of the items assigned in the period: their first-round lead assignment (the one the
+    lead unit holds) is dated in it. Not `Suggestion.assigned_on`, which a re-handling moves to its own
+    day and a lead unit's return clears."""
+    return (
         Assignment.objects.filter(
-            **{f"{kind}_id": item_ref},
             role=LEAD,
             round=1,
             status__in=HELD,
             assigned_on__range=(period.date_from, period.date_to),
+            **{f"{kind}__isnull": False},
         )
+        .order_by()
+        .values(f"{kind}_id")
     )
 
 
-def _population_q(
-    *, kind: str, period: Period, scope: Scope, p: _Paths, region_path: str = "", unit_id: int | None = None
-) -> Q:
-    """The held assignments of the items assigned in the period, within the user's scope: a first-round
-    assignment by its own date, a re-handling round's by its item's first-round date."""
-    first_round = Q(**{f"{p.a}round": 1, f"{p.a}assigned_on__range": (period.date_from, period.date_to)})
-    later_round = Q(**{f"{p.a}round__gte": 2}) & Q(assigned_in(kind, period, OuterRef(p.item_id)))
-    q = Q(**{f"{p.item_id}__isnull": False}) & (first_round | later_round)
-    q &= Q(**{f"{p.a}status__in": HELD}) & _scope_q(scope, p)
+def _population_q(*, kind: str, period: Period, scope: Scope, region_path: str = "", unit_id: int | None = None) -> Q:
+    """The held assignments (every role and round) of the items assigned in the period, within the
+    user's scope: the items of their region subtrees, and their own units' assignments."""
+    in_scope = Q(pk__in=[])
+    if scope.region_paths:
+        in_scope |= scope.region_q(f"{kind}__region_path")
+    if scope.unit_ids:
+        in_scope |= Q(unit_id__in=sorted(scope.unit_ids))
+    q = Q(**{f"{kind}_id__in": assigned_in(kind, period)}) & Q(status__in=HELD) & in_scope
     if period.congress_id:
-        q &= Q(**{f"{p.item}congress_id": period.congress_id})
+        q &= Q(**{f"{kind}__congress_id": period.congress_id})
     if region_path:
-        q &= Q(**{f"{p.item}region_path__startswith": region_path})
+        q &= Q(**{f"{kind}__region_path__startswith": region_path})
     if unit_id is not None:
-        q &= Q(**{f"{p.a}unit_id": unit_id})
+        q &= Q(unit_id=unit_id)
     return q
-
-
-def deadline_in_force():
-    """An assignment's deadline as its latest approved extension set it (the services move the
-    assignment's own deadline as well; the extension is the record that decides)."""
-    approved = (
-        Extension.objects.filter(assignment=OuterRef("pk"), status=Extension.Status.APPROVED)
-        .values("assignment")
-        .annotate(latest=Max("requested_deadline"))
-        .values("latest")
-    )
-    return Coalesce(Subquery(approved), F("deadline"))
 
 
 @functools.cache
@@ -325,109 +298,88 @@ class LocalDate(TruncDate):
         return f"date({sql}, %s)", (*params, f"{offset:+d} seconds")
 
 
-def _later_reply(kind: str):
-    """A later round of the same item already answered by a lead unit (so this reply is superseded)."""
-    return Exists(
-        Assignment.objects.filter(
-            **{kind: OuterRef(kind)},
-            role=LEAD,
-            round__gt=OuterRef("round"),
-            status__in=HELD,
-            replied_at__isnull=False,
-        )
+def _previous_class(kind: str):
+    """The class of the reply of the item's previous round (that a re-handling round's reply supersedes)."""
+    return Subquery(
+        Reply.objects.filter(
+            **{f"assignment__{kind}": OuterRef(kind)},
+            assignment__role=LEAD,
+            assignment__round=OuterRef("round") - 1,
+            assignment__status__in=HELD,
+            kind=Reply.Kind.ANSWER,
+        ).values("answer_class")[:1]
     )
 
 
-def _group(by: str, p: _Paths) -> str:
-    return f"{p.a}unit" if by == "unit" else f"{p.item}assigning_organ"
-
-
-def _assignment_figures(*, kind, by, population: Q, today) -> QuerySet:
-    p = _paths(Assignment, kind)
-    key = _group(by, p)
-    labels = (
-        ["unit__name", "unit__region__name", "unit__region__path"]
-        if by == "unit"
-        else ["suggestion__assigning_organ__name", "suggestion__assigning_organ__congress__name"]
+def _count(queryset) -> Subquery:
+    """COUNT(*) of a correlated queryset as a scalar subquery (one row, no GROUP BY)."""
+    return Subquery(
+        queryset.order_by().annotate(n=Func(F("id"), function="COUNT")).values("n"), output_field=IntegerField()
     )
-    first_lead = Q(role=LEAD, round=1)
+
+
+def _sum(subquery, condition: Q):
+    return Coalesce(Sum(subquery, filter=condition), 0)
+
+
+GROUP_FIELDS = {
+    "unit": ["unit", "unit__name", "unit__region__name", "unit__region__path"],
+    "organ": [
+        "suggestion__assigning_organ",
+        "suggestion__assigning_organ__name",
+        "suggestion__assigning_organ__congress__name",
+    ],
+}
+
+
+def _figures_query(*, kind, by, population: Q, today) -> QuerySet:
+    """One pass over the population's assignments, grouped by unit or organ. Counts of other tables
+    (extensions, commitments, ratings) are correlated subqueries on the lead unit's rows only: one
+    scan of the assignments, however many tables are counted."""
+    lead = Q(role=LEAD)
+    first_lead = lead & Q(round=1)
     replied = first_lead & Q(replied_at__isnull=False)
     # Cheap tests first: the correlated subqueries run only for the rows that pass them.
-    latest = Q(role=LEAD) & Q(replied_at__isnull=False)
+    answered = lead & Q(replied_at__isnull=False)
+    superseding = answered & Q(round__gte=2)
+    classes = {}
+    for c in Reply.AnswerClass.values:
+        # every answer of the class, less the ones a later round's answer superseded
+        classes[f"class_{c.lower()}"] = Count("id", filter=answered & Q(answer__answer_class=c))
+        classes[f"superseded_{c.lower()}"] = Count("id", filter=superseding & Q(previous_class=c))
+    # The ratings that stand are those of the item's current round, given to the lead unit that replied in it.
+    rated = answered & Q(round=F("suggestion__round")) if kind == "suggestion" else answered
+    ratings = Evaluation.objects.filter(**{kind: OuterRef(kind)}, round=OuterRef("round"))
+    extensions = Extension.objects.filter(assignment=OuterRef("pk"))
+    commitments = Commitment.objects.filter(
+        reply__assignment=OuterRef("pk"),
+        reply__kind=Reply.Kind.ANSWER,
+        reply__answer_class=Reply.AnswerClass.B,
+        fulfilled_at__isnull=True,
+    )
     return (
         Assignment.objects.filter(population)
         .alias(
-            due=deadline_in_force(),
             replied_day=LocalDate("replied_at"),
-            later=_later_reply(kind),
+            previous_class=_previous_class(kind),
             answer=FilteredRelation("replies", condition=Q(replies__kind=Reply.Kind.ANSWER)),
         )
-        .values(key, *labels)
+        .values(*GROUP_FIELDS[by])
         .annotate(
             assigned_lead=Count("id", filter=first_lead),
             assigned_co=Count("id", filter=Q(role=CO, round=1)),
             answered=Count("id", filter=replied),
-            on_time=Count("id", filter=replied & Q(replied_day__lte=F("due"))),
-            overdue=Count("id", filter=Q(role=LEAD) & Q(status__in=LIVE) & Q(due__lt=today)),
-            class_a=Count("id", filter=latest & Q(answer__answer_class="A") & Q(later=False)),
-            class_b=Count("id", filter=latest & Q(answer__answer_class="B") & Q(later=False)),
-            class_c=Count("id", filter=latest & Q(answer__answer_class="C") & Q(later=False)),
+            on_time=Count("id", filter=replied & Q(replied_day__lte=F("deadline"))),
+            overdue=Count("id", filter=lead & Q(status__in=LIVE) & Q(deadline__lt=today)),
+            **classes,
             # one held lead assignment per round: its second round is the item's re-handling
-            rehandled=Count("id", filter=Q(role=LEAD, round=2)),
-        )
-        .order_by(*labels[::-1] if by == "unit" else labels)
-    )
-
-
-def _extension_figures(*, kind, by, population: Q) -> QuerySet:
-    key = _group(by, _paths(Extension, kind))
-    return (
-        Extension.objects.filter(population, assignment__role=LEAD)
-        .values(key)
-        .annotate(
-            extensions_asked=Count("id"),
-            extensions_approved=Count("id", filter=Q(status=Extension.Status.APPROVED)),
-        )
-        .order_by()
-    )
-
-
-def _commitment_figures(*, kind, by, population: Q) -> QuerySet:
-    key = _group(by, _paths(Commitment, kind))
-    return (
-        Commitment.objects.filter(
-            population,
-            fulfilled_at__isnull=True,
-            reply__kind=Reply.Kind.ANSWER,
-            reply__answer_class=Reply.AnswerClass.B,
-        )
-        .values(key)
-        .annotate(open_commitments=Count("id"))
-        .order_by()
-    )
-
-
-def _evaluation_figures(*, kind, by, population: Q) -> QuerySet:
-    p = _paths(Evaluation, kind)
-    key = _group(by, p)
-    # One filter() call, so that every condition on the item's assignments is on the same joined row:
-    # the lead assignment of the rated round, which was answered.
-    q = population & Q(
-        **{
-            f"{p.a}role": LEAD,
-            f"{p.a}round": F("round"),
-            f"{p.a}replied_at__isnull": False,
-        }
-    )
-    if kind == "suggestion":
-        q &= Q(round=F("suggestion__round"))  # the ratings that stand
-    return (
-        Evaluation.objects.filter(q)
-        .values(key)
-        .annotate(
-            satisfied=Count("id", filter=Q(satisfaction=Satisfaction.SATISFIED)),
-            basically=Count("id", filter=Q(satisfaction=Satisfaction.BASICALLY)),
-            dissatisfied=Count("id", filter=Q(satisfaction=Satisfaction.DISSATISFIED)),
+            rehandled=Count("id", filter=lead & Q(round=2)),
+            extensions_asked=_sum(_count(extensions), lead),
+            extensions_approved=_sum(_count(extensions.filter(status=Extension.Status.APPROVED)), lead),
+            open_commitments=_sum(_count(commitments), lead & Q(answer__answer_class=Reply.AnswerClass.B)),
+            satisfied=_sum(_count(ratings.filter(satisfaction=Satisfaction.SATISFIED)), rated),
+            basically=_sum(_count(ratings.filter(satisfaction=Satisfaction.BASICALLY)), rated),
+            dissatisfied=_sum(_count(ratings.filter(satisfaction=Satisfaction.DISSATISFIED)), rated),
         )
         .order_by()
     )
@@ -451,46 +403,29 @@ def handling_report(
     today: datetime.date | None = None,
 ) -> HandlingReport:
     """The handling figures per unit (`by="unit"`) or per assigning organ (`by="organ"`, suggestions
-    only) with their totals. Four queries, whatever the size of the data. `region_path` narrows to a
+    only) with their totals. One query, whatever the size of the data. `region_path` narrows to a
     region inside the user's scope; `unit_id` to one unit."""
     _check(kind, by)
-    scope = scope_for(user)
     today = today or timezone.localdate()
-
-    def population(model) -> Q:
-        return _population_q(
-            kind=kind, period=period, scope=scope, p=_paths(model, kind), region_path=region_path, unit_id=unit_id
-        )
-
-    main = _assignment_figures(kind=kind, by=by, population=population(Assignment), today=today)
-    key = _group(by, _paths(Assignment, kind))
-    rows: dict[int | None, Row] = {}
+    population = _population_q(
+        kind=kind, period=period, scope=scope_for(user), region_path=region_path, unit_id=unit_id
+    )
+    key, name_field, place_field, *_rest = GROUP_FIELDS[by]
     names = {f.name for f in fields(Figures)}
-    for values in main:
-        if by == "unit":
-            row = Row(values[key], values["unit__name"], values["unit__region__name"])
-        else:
-            name = values["suggestion__assigning_organ__name"] or _("(no organ recorded)")
-            row = Row(values[key], name, values["suggestion__assigning_organ__congress__name"] or "")
-        row.figures = Figures(**{k: v for k, v in values.items() if k in names})
-        rows[row.key] = row
-    for extra in (
-        _extension_figures(kind=kind, by=by, population=population(Extension)),
-        _commitment_figures(kind=kind, by=by, population=population(Commitment)),
-        _evaluation_figures(kind=kind, by=by, population=population(Evaluation)),
-    ):
-        extra_key = _group(by, _paths(extra.model, kind))
-        for values in extra:
-            row = rows.get(values[extra_key])
-            if row is None:  # cannot happen: every counted row hangs on a held assignment of the population
-                row = rows[values[extra_key]] = Row(values[extra_key], f"#{values[extra_key]}")
-            for name, value in values.items():
-                if name in names:
-                    setattr(row.figures, name, value)
+    ordered = []
+    for values in _figures_query(kind=kind, by=by, population=population, today=today):
+        for c in ("a", "b", "c"):
+            values[f"class_{c}"] -= values.pop(f"superseded_{c}")
+        figures = Figures(**{k: v for k, v in values.items() if k in names})
+        name = values[name_field] or _("(no organ recorded)")
+        # by unit: region by region in the tree's order, then by name; by organ: by name
+        order = (values["unit__region__path"], name) if by == "unit" else (values[name_field] is None, name)
+        ordered.append((order, Row(values[key], name, values[place_field] or "", figures)))
+    rows = [row for _order, row in sorted(ordered, key=lambda pair: pair[0])]
     totals = Figures()
-    for row in rows.values():
+    for row in rows:
         totals.add(row.figures)
-    return HandlingReport(kind=kind, by=by, period=period, rows=list(rows.values()), totals=totals)
+    return HandlingReport(kind=kind, by=by, period=period, rows=rows, totals=totals)
 
 
 # --- the items behind the figures ----------------------------------------------------------------------
@@ -498,13 +433,12 @@ def handling_report(
 
 def _item_assignments(*, user, kind, period, region_path="", unit_id=None) -> QuerySet[Assignment]:
     scope = scope_for(user)
-    p = _paths(Assignment, kind)
-    q = _population_q(kind=kind, period=period, scope=scope, p=p, region_path=region_path, unit_id=unit_id)
+    q = _population_q(kind=kind, period=period, scope=scope, region_path=region_path, unit_id=unit_id)
     answers = Reply.objects.filter(assignment=OuterRef("pk"), kind=Reply.Kind.ANSWER).order_by("-created_at")
     return (
         Assignment.objects.filter(q)
         .select_related(kind, "unit")
-        .annotate(due=deadline_in_force(), answer_class=Subquery(answers.values("answer_class")[:1]))
+        .annotate(answer_class=Subquery(answers.values("answer_class")[:1]))
     )
 
 
@@ -522,8 +456,8 @@ def overdue_items(*, user, kind: str, period: Period, region_path: str = "", tod
     today = today or timezone.localdate()
     return (
         _item_assignments(user=user, kind=kind, period=period, region_path=region_path)
-        .filter(role=LEAD, status__in=LIVE, due__lt=today)
-        .order_by("due", "id")
+        .filter(role=LEAD, status__in=LIVE, deadline__lt=today)
+        .order_by("deadline", "id")
     )
 
 
@@ -541,7 +475,7 @@ def key_supervision_items(*, user, period: Period, region_path: str = "") -> Que
     """Suggestions under key supervision (003 §27) assigned in the period, with their lead unit (the
     latest held lead assignment) and the special committee that follows them."""
     scope = scope_for(user)
-    q = Q(assigned_in("suggestion", period, OuterRef("pk"))) & Q(key_supervision=True)
+    q = Q(pk__in=assigned_in("suggestion", period), key_supervision=True)
     in_scope = Q(pk__in=[])
     if scope.region_paths:
         in_scope |= scope.region_q("region_path")

@@ -379,13 +379,13 @@ def test_per_unit_figures(data):
 
 
 def test_on_time_follows_the_deadline_in_force(data):
-    """S2's reply came after its first deadline and before the one its approved extension set. The
-    approved extension decides, whether or not the assignment's own deadline was moved with it."""
+    """S2's reply came after its first deadline and before the one its approved extension set (the
+    approval moves the assignment's deadline): on time. Without the extension it would be late."""
     s2 = data.suggestions[1]
-    first = deadlines.add_months(s2.assigned_on, 3)
-    Assignment.objects.filter(suggestion=s2).update(deadline=first)
-    assert by_name(report(data.w.users["officer"]))["甲一县教育局"].on_time == 3
-    Extension.objects.filter(status="approved").update(status="refused")
+    assignment = Assignment.objects.get(suggestion=s2)
+    assert assignment.deadline == D(YEAR, 8, 1)
+    Extension.objects.filter(assignment=assignment).update(status="refused")
+    Assignment.objects.filter(pk=assignment.pk).update(deadline=deadlines.add_months(s2.assigned_on, 3))
     assert by_name(report(data.w.users["officer"]))["甲一县教育局"].on_time == 2
 
 
