@@ -30,7 +30,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from liaison.core import files
@@ -141,7 +141,7 @@ class CappedPaginator(Paginator):
 # --- the list ---------------------------------------------------------------------------------------
 
 STATUS_FILTERS = [
-    ("open", gettext_lazy("open")),
+    ("open", pgettext_lazy("suggestions", "open")),
     ("handling", gettext_lazy("with the units")),
     ("all", gettext_lazy("all")),
     *S.choices,
