@@ -322,7 +322,7 @@ def _timeline(motion: Motion) -> tuple[list, int | None]:
         details = []
         if data.get("names"):
             details.append("、".join(data["names"]))
-        elif data.get("name"):
+        elif data.get("name") and data["name"] != event.actor_label:
             details.append(data["name"])
         if data.get("unit_names"):
             details.append("、".join(data["unit_names"]))
