@@ -36,6 +36,7 @@ from liaison.deputies.models import (
     Person,
 )
 from liaison.opinions import demo as opinions_demo
+from liaison.proposals import demo as proposals_demo
 from liaison.regions.models import Congress, HandlingUnit, Level, Organ, Region, Session, Term
 from liaison.regions.services import congress_create, region_create, term_create, unit_create
 from liaison.stations.models import DutySlot, StandardEvidence, StandardItem, Station, StationDeputy
@@ -174,6 +175,7 @@ class Command(BaseCommand):
             accounts = self.build_accounts()
             self.build_evidence()
             tracking = opinions_demo.load(self)
+            proposals_demo.load(self)
         if verbosity >= 2 and self.timer.rows:
             self.stdout.write("Bulk inserts:\n" + self.timer.table())
         self.print_accounts(accounts)

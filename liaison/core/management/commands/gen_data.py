@@ -45,6 +45,7 @@ from liaison.deputies.models import (
     Person,
 )
 from liaison.opinions import scale as opinions_scale
+from liaison.proposals import scale as proposals_scale
 from liaison.regions.models import LEVEL_ORDER, Congress, Level, Region, Session, Term
 from liaison.stations.models import DutyAssignment, DutySlot, Station, StationDeputy
 
@@ -127,6 +128,9 @@ class Command(BaseCommand):
         parser.add_argument("--scale", choices=list(SCALES), required=True)
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--no-opinions", action="store_true", help="skip the opinions (liaison.opinions.scale)")
+        parser.add_argument(
+            "--no-proposals", action="store_true", help="skip the suggestions and motions (liaison.proposals.scale)"
+        )
 
     def handle(self, *args, scale: str, seed: int, **options):
         if Region.objects.filter(code=ROOT_CODE).exists():
@@ -179,6 +183,8 @@ class Command(BaseCommand):
                 loader.finish()
             if not options["no_opinions"]:
                 opinions_scale.generate(self)
+            if not options["no_proposals"]:
+                proposals_scale.generate(self)
             order = [m._meta.db_table for m in MODELS]
             self.timer.rows.sort(key=lambda row: order.index(row[0]) if row[0] in order else len(order))
             for model in (Region, Person, Mandate, Station, DutySlot):
