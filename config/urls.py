@@ -7,6 +7,7 @@ from liaison.core import views as core_views
 urlpatterns = [
     path("", include("liaison.portal.urls")),
     path("", include("liaison.opinions.public_urls")),
+    path("", include("liaison.proposals.public_urls")),
     path("accounts/", include("liaison.accounts.urls")),
     path("work/", include("liaison.core.work_urls")),
     path("work/regions/", include("liaison.regions.urls")),

@@ -307,7 +307,10 @@ def public_step(event) -> str:
 
 
 def public_steps(events) -> list[dict]:
-    return [{"at": e.at, "text": public_step(e)} for e in events]
+    from liaison.proposals.disclosure import suggestion_links  # a published suggestion it was taken up in
+
+    links = suggestion_links(events)
+    return [{"at": e.at, "text": public_step(e), **links.get(e.pk, {})} for e in events]
 
 
 def _tracking(request, code: str):
