@@ -17,6 +17,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -695,10 +696,12 @@ def standing_committee_report(*, user, kind: str, period: reports.Period, region
 
     if kind == "suggestion":
         document.add_heading(_heading(2, _("Key supervision")), level=1)
-        key_items = reports.key_supervision_items(user=user, period=period, region_path=region_path)
-        key_count = key_items.count()
+        key_query = reports.key_supervision_items(user=user, period=period, region_path=region_path)
+        finished = Q(status__in=[Suggestion.Status.EVALUATED, Suggestion.Status.CLOSED])
+        counts = key_query.order_by().aggregate(n=Count("id"), done=Count("id", filter=finished))
+        key_count, done = counts["n"], counts["done"]
         if key_count:
-            done = key_items.filter(status__in=[Suggestion.Status.EVALUATED, Suggestion.Status.CLOSED]).count()
+            key_items = reports.fetch(key_query[: reports.LIST_CAP])
             document.add_paragraph(
                 _("Chosen for key supervision (003 §27): %(n)s; answered and rated: %(done)s.")
                 % {"n": key_count, "done": done}
@@ -714,9 +717,13 @@ def standing_committee_report(*, user, kind: str, period: reports.Period, region
                         s.get_status_display(),
                         s.answer_class or "—",
                     ]
-                    for s in key_items[: reports.LIST_CAP]
+                    for s in key_items
                 ],
             )
+            if key_count > reports.LIST_CAP:
+                document.add_paragraph(
+                    _("Only the first %(n)s are listed; the workspace shows them all.") % {"n": reports.LIST_CAP}
+                )
         else:
             document.add_paragraph(_("No suggestion of the period is under key supervision."))
 
@@ -747,7 +754,7 @@ def standing_committee_report(*, user, kind: str, period: reports.Period, region
             found = reports.overdue_items(user=user, kind=kind, period=period, region_path=region_path)
         else:
             found = reports.rehandled_items(user=user, kind=kind, period=period, region_path=region_path)
-        found = list(found[: reports.LIST_CAP + 1])
+        found = reports.fetch(found[: reports.LIST_CAP + 1])
         if not found:
             document.add_paragraph(_("None."))
             continue
