@@ -20,7 +20,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -338,17 +338,12 @@ def index(request):
 # --- one unit: the items behind its row -------------------------------------------------------------
 
 
-def item_url(kind: str, pk: int) -> str | None:
-    """The item's page in the proposals workspace, when it is there."""
-    names = (
-        ("proposals:suggestion_detail", "proposals:detail") if kind == "suggestion" else ("proposals:motion_detail",)
-    )
-    for name in names:
-        try:
-            return reverse(name, args=[pk])
-        except NoReverseMatch:
-            continue
-    return None
+def item_url(kind: str, pk: int, *, unit_staff: bool) -> str:
+    """The item's page: in the suggestions (or motions) workspace, or for a unit's staff, their
+    assignment of it."""
+    if unit_staff:
+        return reverse("proposal_units:suggestion" if kind == "suggestion" else "proposal_units:motion", args=[pk])
+    return reverse("proposals:detail" if kind == "suggestion" else "motions:detail", args=[pk])
 
 
 @login_required
@@ -370,6 +365,7 @@ def unit(request, pk: int):
     paginator = Paginator(items, PAGE_SIZE)
     page = paginator.get_page(page_number(request.GET.get("page")))
     today = timezone.localdate()
+    unit_staff = not scope_for(request.user).region_paths
     rows = []
     for a in page.object_list:
         item = a.suggestion if kind == "suggestion" else a.motion
@@ -378,7 +374,7 @@ def unit(request, pk: int):
             {
                 "a": a,
                 "item": item,
-                "url": item_url(kind, item.pk),
+                "url": item_url(kind, item.pk, unit_staff=unit_staff),
                 "replied_on": replied_on,
                 "on_time": replied_on <= a.deadline if replied_on else None,
                 "overdue": a.status in reports.LIVE and a.deadline < today,

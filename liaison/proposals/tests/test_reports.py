@@ -666,11 +666,15 @@ def test_unit_page(client, data):
     assert response.context["figures"][:4] == ["4", "1", "4", "3"]
     late = [r for r in response.context["rows"] if r["a"].role == "lead" and r["on_time"] is False]
     assert [r["item"].title for r in late] == ["建议3"]
+    s1 = data.suggestions[0]
+    assert f'href="/work/proposals/{s1.pk}/"' in response.content.decode()
     # another county's unit: as if it did not exist
     assert client.get(f"{URL}units/{data.other_edu.pk}/", params).status_code == 404
     assert client.get(f"{URL}units/999999/", params).status_code == 404
     client.force_login(data.w.users["unit"])
-    assert client.get(f"{URL}units/{data.edu.pk}/", params).status_code == 200
+    response = client.get(f"{URL}units/{data.edu.pk}/", params)
+    assert response.status_code == 200
+    assert f'href="/work/proposals/units/suggestions/{s1.pk}/"' in response.content.decode()
     assert client.get(f"{URL}units/{data.gov.pk}/", params).status_code == 404
 
 
