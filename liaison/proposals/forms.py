@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liaison.accounts.scope import scope_for
 from liaison.deputies.models import Mandate, Person
@@ -155,7 +156,9 @@ class DraftFields(forms.Form):
     timing = forms.ChoiceField(
         label=_("raised"), choices=Suggestion.Timing.choices, widget=forms.RadioSelect, initial="interim"
     )
-    session = SessionChoiceField(label=_("session"), queryset=Session.objects.none(), required=False)
+    session = SessionChoiceField(
+        label=pgettext_lazy("congress", "session"), queryset=Session.objects.none(), required=False
+    )
     title = forms.CharField(label=_("title"), max_length=200)
     text = forms.CharField(
         label=_("text"),

@@ -656,8 +656,10 @@ def _rounds(suggestion: Suggestion, caps: set[str], today: datetime.date) -> lis
     """The assignments, replies, commitments and ratings of each handling round, the latest first."""
     see_co = selectors.sees_co_opinions(caps)
     by_round: dict[int, dict] = {}
+    handled_now = suggestion.status in SUGGESTION_HANDLING_STATES
     for a in suggestion.assignments.all():
-        a.due = due_info(a.deadline, today) if a.status in ("pending", "accepted") else None
+        live = a.status in ("pending", "accepted") and a.round == suggestion.round
+        a.due = due_info(a.deadline, today) if live and handled_now else None
         a.shown_replies = [r for r in a.replies.all() if r.kind == Reply.Kind.ANSWER or see_co]
         a.hidden_co_opinion = any(r.kind == Reply.Kind.CO_OPINION for r in a.replies.all()) and not see_co
         by_round.setdefault(a.round, {"round": a.round, "assignments": [], "ratings": []})["assignments"].append(a)
