@@ -104,7 +104,7 @@ def session_choices(user) -> tuple[list, dict[int, int]]:
     sessions = (
         Session.objects.filter(term__congress__in=Congress.objects.filter(congresses), end_date__gte=today)
         .select_related("term__congress__region")
-        .order_by("term__congress__region__level", "term__congress__region__path", "start_date", "id")[:MAX_CHOICES]
+        .order_by("term__congress__region__depth", "term__congress__region__path", "start_date", "id")[:MAX_CHOICES]
     )
     groups: dict[str, list] = {}
     congress_of: dict[int, int] = {}
@@ -126,7 +126,7 @@ def delegation_choices(user) -> list:
     rows = (
         Delegation.objects.filter(congress__in=Congress.objects.filter(_office_congresses_q(user)))
         .select_related("congress__region")
-        .order_by("congress__region__level", "congress__region__path", "name", "id")[:MAX_CHOICES]
+        .order_by("congress__region__depth", "congress__region__path", "name", "id")[:MAX_CHOICES]
     )
     groups: dict[str, list] = {}
     for delegation in rows:
