@@ -219,6 +219,7 @@ def _tabs(user, roles: set[str]) -> dict:
     return {
         "deputy": deputy,
         "area": office or "handling_unit" in roles,
+        "region": office,
         "office": "liaison_officer" in roles,
         "board": rules.can(user, "overdue_board"),
         "unit": "handling_unit" in roles,
