@@ -23,6 +23,7 @@ import contextlib
 import datetime
 import json
 import re
+from typing import Annotated
 
 import pydantic
 from django.db import transaction
@@ -48,6 +49,9 @@ SUGGESTIONS, MOTIONS = ["proposals · suggestions"], ["proposals · motions"]
 UNITS, OFFICE = ["proposals · handling units"], ["proposals · office"]
 PAGE_SIZE, PAGE_SIZE_MAX = 20, 100
 COUNT_CAP = 5000
+MAX_ID = 2**63 - 1
+# An id in a query or a body: beyond any row's is a 422, never a database overflow.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{16,64}")
 DOCUMENT_TYPES = {".pdf": "application/pdf", ".docx": files.DOCX, ".doc": files.DOC}
 
@@ -98,13 +102,13 @@ class ReasonIn(VersionIn):
 
 
 class PersonsIn(VersionIn):
-    person_ids: list[int] = Field(description="deputies (persons) of the same congress, serving in the item's term")
+    person_ids: list[Id] = Field(description="deputies (persons) of the same congress, serving in the item's term")
 
 
 class AssignIn(VersionIn):
-    organ_id: int = Field(description="the assigning organ: standing committee, its working body or the presidium")
-    lead_unit_id: int = Field(description="one handling unit of the congress's region (GET …/choices)")
-    co_unit_ids: list[int] = Field(default_factory=list)
+    organ_id: Id = Field(description="the assigning organ: standing committee, its working body or the presidium")
+    lead_unit_id: Id = Field(description="one handling unit of the congress's region (GET …/choices)")
+    co_unit_ids: list[Id] = Field(default_factory=list)
     assigned_on: datetime.date | None = Field(
         None, description="the day of assignment: today by default, at most a month ago"
     )
@@ -272,11 +276,11 @@ class SuggestionOut(SuggestionItem):
 class SuggestionQuery(PageQuery):
     status: str = Field("open", description="open, all, or one status")
     timing: str = Field("", description="session or interim")
-    congress: int | None = None
-    term: int | None = None
-    session: int | None = None
-    region: int | None = Field(None, description="congresses of this region and below")
-    unit: int | None = Field(None, description="with an assignment of this handling unit")
+    congress: Id | None = None
+    term: Id | None = None
+    session: Id | None = None
+    region: Id | None = Field(None, description="congresses of this region and below")
+    unit: Id | None = Field(None, description="with an assignment of this handling unit")
     key_supervision: bool = False
     overdue: bool = False
     mine: bool = Field(False, description="a deputy's own: those they are on the list of signers of")
@@ -285,13 +289,13 @@ class SuggestionQuery(PageQuery):
 
 
 class SuggestionCreateIn(Schema):
-    congress_id: int
+    congress_id: Id
     title: str = Field(max_length=200)
     text: str = Field(max_length=20000)
     timing: str = Field("interim", description="session or interim")
-    session_id: int | None = Field(None, description="with timing session")
-    category_id: int | None = None
-    opinion_ids: list[int] = Field(default_factory=list, description="opinions you received, taken up here")
+    session_id: Id | None = Field(None, description="with timing session")
+    category_id: Id | None = None
+    opinion_ids: list[Id] = Field(default_factory=list, description="opinions you received, taken up here")
     idempotency_key: str = Field(
         "",
         max_length=64,
@@ -306,9 +310,9 @@ class SuggestionUpdateIn(VersionIn):
     title: str | None = Field(None, max_length=200)
     text: str | None = Field(None, max_length=20000)
     timing: str | None = None
-    session_id: int | None = None
-    category_id: int | None = None
-    opinion_ids: list[int] | None = None
+    session_id: Id | None = None
+    category_id: Id | None = None
+    opinion_ids: list[Id] | None = None
 
 
 class RefuseIn(VersionIn):
@@ -319,14 +323,14 @@ class RefuseIn(VersionIn):
 
 
 class ReassignIn(VersionIn):
-    lead_unit_id: int
-    co_unit_ids: list[int] = Field(default_factory=list)
+    lead_unit_id: Id
+    co_unit_ids: list[Id] = Field(default_factory=list)
     comment: str = Field(max_length=2000, description="the reason (required)")
 
 
 class KeySupervisionIn(VersionIn):
     on: bool = True
-    organ_id: int | None = Field(None, description="the special committee that follows it (with on)")
+    organ_id: Id | None = Field(None, description="the special committee that follows it (with on)")
     comment: str = Field("", max_length=2000)
 
 
@@ -392,24 +396,24 @@ class MotionOut(MotionItem):
 
 class MotionQuery(PageQuery):
     status: str = Field("open", description="open, all, or one status")
-    congress: int | None = None
-    term: int | None = None
-    session: int | None = None
-    region: int | None = None
-    unit: int | None = None
+    congress: Id | None = None
+    term: Id | None = None
+    session: Id | None = None
+    region: Id | None = None
+    unit: Id | None = None
     mine: bool = False
     q: str = Field("", max_length=100)
     sort: str = Field("newest", description="newest, oldest or number")
 
 
 class MotionCreateIn(Schema):
-    congress_id: int
-    session_id: int
+    congress_id: Id
+    session_id: Id
     title: str = Field(max_length=200, description="the cause (案由)")
     grounds: str = Field(max_length=20000, description="the grounds (案据)")
     plan: str = Field(max_length=20000, description="the plan (方案)")
     proposer: str = Field("deputies", description="deputies, delegation or presidium (the last two: the office)")
-    delegation_id: int | None = None
+    delegation_id: Id | None = None
     idempotency_key: str = Field("", max_length=64, description="as for suggestions")
 
 

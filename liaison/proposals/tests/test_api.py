@@ -510,6 +510,7 @@ def test_review_accept_assign_reply_report(api, pw):
     motion = pw.motion_submitted()
     path, officer = f"/motions/{motion.pk}", api["officer"]
     error(officer.post(path + "/accept"), 409, "transition_not_allowed")
+    assert ok(api["li"].get(path))["status"] == "submitted"  # the lead deputy follows it
     body = ok(officer.post(path + "/review", {"opinion": "议案审查委员会建议列为本次会议议案。"}))
     assert body["status"] == "under_review" and body["review_opinion"]
     body = ok(officer.post(path + "/accept", {"note": "主席团决定列为议案"}))
@@ -691,3 +692,31 @@ def test_every_step_leaves_a_timeline_entry_and_an_audit_record(api, pw):
     event = Event.objects.filter(suggestion=suggestion).latest("id")
     assert event.action == "register" and event.actor == pw.users["officer"] and event.comment == "符合要求"
     assert AuditLog.objects.filter(model="proposals.Suggestion", object_id=str(suggestion.pk)).count() == before + 1
+
+
+def test_ids_beyond_any_row_are_answered_never_a_500(api, pw):
+    huge = 10**30
+    suggestion = pw.submitted()
+    officer = api["officer"]
+    error(officer.get(f"/suggestions/{huge}"), 404, "not_found")
+    error(officer.get(f"/motions/{huge}"), 404, "not_found")
+    error(officer.post(f"/suggestions/{huge}/register"), 404, "not_found")
+    error(api["edu_unit"].get(f"/assignments/{huge}"), 404, "not_found")
+    error(officer.post(f"/extensions/{huge}/decide", {"approve": True, "explanation": "同意"}), 404, "not_found")
+    error(officer.post(f"/commitments/{huge}/fulfil", {"note": "已完成"}), 404, "not_found")
+    assert ok(officer.get("/suggestions", {"congress": 2**63 - 1}))["count"] == 0
+    for query in ({"congress": huge}, {"unit": huge}, {"region": huge}, {"session": 0}):
+        assert officer.get("/suggestions", query).status_code == 422
+        assert officer.get("/motions", query).status_code == 422
+    error(officer.post(f"/suggestions/{suggestion.pk}/register", {"version": huge}), 409, "proposal_changed")
+    for body in (
+        {"congress_id": huge, "title": TITLE, "text": TEXT},
+        {"congress_id": pw.congress.pk, "title": TITLE, "text": TEXT, "opinion_ids": [huge]},
+        {"congress_id": pw.congress.pk, "title": TITLE, "text": TEXT, "category_id": -1},
+    ):
+        response = api["li"].post("/suggestions", body)
+        assert response.status_code == 422 and response.json()["code"] == "invalid"
+    draft = pw.draft(lead="zhang")
+    assert api["zhang"].post(f"/suggestions/{draft.pk}/signers", {"person_ids": [huge]}).status_code == 422
+    error(api["zhang"].delete(f"/suggestions/{draft.pk}/signers/{huge}"), 404, "not_found")
+    assert not Suggestion.objects.filter(lead=pw.persons["li"], status="draft").exists()
