@@ -229,3 +229,8 @@ def test_two_opinions_become_a_joint_suggestion_assigned_extended_answered_and_r
     li.goto(f"{base}/work/")
     assert li.locator("#proposals-cards").count() == 1
     shot(li, "suggestion-9-home-phone")
+    li.goto(f"{base}/work/proposals/?status=all")
+    assert li.locator("#suggestion-cards").get_by_text(TITLE).is_visible()
+    assert not li.locator("#suggestion-table").is_visible()  # phones get cards, not the table
+    assert _no_horizontal_scroll(li)
+    shot(li, "suggestion-10-list-phone")
