@@ -96,9 +96,17 @@ COLUMNS = [
 ]
 
 
-def column_groups() -> list[tuple[object, int]]:
+SUGGESTION_ONLY = {"satisfied", "basically", "dissatisfied", "satisfaction_rate", "rehandled"}
+
+
+def columns_for(kind: str) -> list[Column]:
+    """The columns of a report: motions are neither rated by the deputies nor handled again."""
+    return COLUMNS if kind == "suggestion" else [c for c in COLUMNS if c.key not in SUGGESTION_ONLY]
+
+
+def column_groups(columns: list[Column]) -> list[tuple[object, int]]:
     groups: list[tuple[object, int]] = []
-    for c in COLUMNS:
+    for c in columns:
         if groups and str(groups[-1][0]) == str(c.group):
             groups[-1] = (groups[-1][0], groups[-1][1] + 1)
         else:
@@ -110,7 +118,7 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def tbody(rows: list[reports.Row], *, unit_link: str = "") -> str:
+def tbody(rows: list[reports.Row], columns: list[Column], *, unit_link: str = "") -> str:
     """The table's rows as HTML, built in one pass (a province's report has thousands of rows: a
     template loop over their cells costs more than the query). Names are escaped; the figures are
     numbers. `unit_link`: the query string of a unit's page, to link each unit to the items behind
@@ -122,15 +130,15 @@ def tbody(rows: list[reports.Row], *, unit_link: str = "") -> str:
         if unit_link and row.key is not None:
             name = f'<a href="{base}{int(row.key)}/?{escape(unit_link)}">{name}</a>'
         place = f'<br><span class="text-muted">{escape(row.place)}</span>' if row.place else ""
-        values = "".join(f'<td class="text-end">{v}</td>' for v in cells(row.figures))
+        values = "".join(f'<td class="text-end">{v}</td>' for v in cells(row.figures, columns))
         parts.append(f'<tr><th scope="row" class="fw-normal">{name}{place}</th>{values}</tr>')
     return mark_safe("".join(parts))
 
 
-def cells(figures: reports.Figures) -> list[str]:
+def cells(figures: reports.Figures, columns: list[Column]) -> list[str]:
     """The row's figures as the page shows them."""
     out = []
-    for c in COLUMNS:
+    for c in columns:
         value = getattr(figures, c.key)
         out.append(percent(value) if c.rate else str(value))
     return out
@@ -308,6 +316,7 @@ def index(request):
         )
     params = form.params()
     query = urlencode(params)
+    columns = columns_for(kind)
     context = {
         "form": form,
         **_choices(request, form),
@@ -322,14 +331,14 @@ def index(request):
         "period": period,
         "kind": kind,
         "items": reports.KINDS[kind],
-        "columns": COLUMNS,
-        "groups": column_groups(),
+        "columns": columns,
+        "groups": column_groups(columns),
         "units": units.rows,
-        "unit_body": tbody(units.rows, unit_link=query),
-        "unit_totals": cells(units.totals),
+        "unit_body": tbody(units.rows, columns, unit_link=query),
+        "unit_totals": cells(units.totals, columns),
         "organs": organs.rows if organs else None,
-        "organ_body": tbody(organs.rows) if organs else "",
-        "organ_totals": cells(organs.totals) if organs else None,
+        "organ_body": tbody(organs.rows, columns) if organs else "",
+        "organ_totals": cells(organs.totals, columns) if organs else None,
         "query_string": query,
     }
     return render(request, "proposals/reports/index.html", context)
@@ -385,9 +394,9 @@ def unit(request, pk: int):
         "period": period,
         "kind": kind,
         "items": reports.KINDS[kind],
-        "columns": COLUMNS,
-        "groups": column_groups(),
-        "figures": cells(report.totals),
+        "columns": columns_for(kind),
+        "groups": column_groups(columns_for(kind)),
+        "figures": cells(report.totals, columns_for(kind)),
         "rows": rows,
         "page": page,
         "query_string": urlencode(form.params()),
@@ -436,7 +445,7 @@ def _title(kind: str, period: reports.Period) -> str:
     return _("Handling of motions, %(period)s") % {"period": period.label}
 
 
-def workbook(reports_by: list[tuple[str, reports.HandlingReport]], *, title: str) -> bytes:
+def workbook(reports_by: list[tuple[str, reports.HandlingReport]], *, title: str, kind: str) -> bytes:
     """One sheet per grouping: the title with the period, two header rows (group, column), a row per
     unit or organ and the totals. Rates are numbers formatted as percentages."""
     from openpyxl import Workbook
@@ -446,38 +455,39 @@ def workbook(reports_by: list[tuple[str, reports.HandlingReport]], *, title: str
     book = Workbook()
     book.remove(book.active)
     bold = Font(bold=True)
+    columns = columns_for(kind)
     for by, report in reports_by:
         sheet = book.create_sheet(_("By unit") if by == "unit" else _("By organ"))
         first = [_("Handling unit"), _("Region")] if by == "unit" else [_("Assigning organ"), _("Congress")]
-        width = len(first) + len(COLUMNS)
+        width = len(first) + len(columns)
         sheet.append([title])
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
         sheet["A1"].font = Font(bold=True, size=14)
         sheet["A1"].alignment = Alignment(horizontal="center")
         groups = ["", ""]
-        for group, span in column_groups():
+        for group, span in column_groups(columns):
             groups += [str(group)] + [""] * (span - 1)
         sheet.append(groups)
         col = len(first) + 1
-        for _group, span in column_groups():
+        for _group, span in column_groups(columns):
             if span > 1:
                 sheet.merge_cells(start_row=2, start_column=col, end_row=2, end_column=col + span - 1)
             col += span
-        sheet.append(first + [str(c.title) for c in COLUMNS])
+        sheet.append(first + [str(c.title) for c in columns])
         for row in (2, 3):
             for cell in sheet[row]:
                 cell.font = bold
                 cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
         def values(figures):
-            return [getattr(figures, c.key) for c in COLUMNS]
+            return [getattr(figures, c.key) for c in columns]
 
         for row in report.rows:
             sheet.append([row.name, row.place, *values(row.figures)])
         sheet.append([_("Total"), "", *values(report.totals)])
         for cell in sheet[sheet.max_row]:
             cell.font = bold
-        for index, c in enumerate(COLUMNS, start=len(first) + 1):
+        for index, c in enumerate(columns, start=len(first) + 1):
             if c.rate:
                 for (cell,) in sheet.iter_rows(min_row=4, min_col=index, max_col=index):
                     cell.number_format = "0.0%"
@@ -511,7 +521,7 @@ def export_xlsx(request):
             user=request.user, period=period, kind=kind, by="organ", region_path=form.region_path
         )
         made.append(("organ", organs))
-    content = workbook(made, title=_title(kind, period))
+    content = workbook(made, title=_title(kind, period), kind=kind)
     params = form.params()
     _audit(request, kind=kind, period=period, fmt="xlsx", params=params, rows=sum(len(r.rows) for _b, r in made))
     local, english = _names(kind, document=False)
@@ -577,6 +587,8 @@ def _summary(kind: str, period: reports.Period, t: reports.Figures, units: int) 
             "open": t.open_commitments,
         },
     ]
+    if kind != "suggestion":  # motions are not rated by the deputies nor handled again
+        return paragraphs
     if t.rated:
         paragraphs.append(
             _(
@@ -725,7 +737,7 @@ def standing_committee_report(*, user, kind: str, period: reports.Period, region
 
     number = 3 if kind == "suggestion" else 2
     document.add_heading(_heading(number, _("Handling by unit")), level=1)
-    columns = [c for c in COLUMNS if c.key in DOC_COLUMNS]
+    columns = [c for c in columns_for(kind) if c.key in DOC_COLUMNS]
     header = [_("Handling unit")] + [
         f"{c.group}：{c.title}" if c.key != "satisfaction_rate" else str(c.title) for c in columns
     ]
@@ -740,10 +752,9 @@ def standing_committee_report(*, user, kind: str, period: reports.Period, region
     body = [[row.name, *values(row.figures)] for row in units.rows] + [[_("Total"), *values(t)]]
     _table(document, header, body, bold_last=True)
 
-    lists = (
-        (_heading(number + 1, _("Overdue without a reply")), "overdue"),
-        (_heading(number + 2, _("Handled again after a dissatisfied rating")), "rehandled"),
-    )
+    lists = [(_heading(number + 1, _("Overdue without a reply")), "overdue")]
+    if kind == "suggestion":
+        lists.append((_heading(number + 2, _("Handled again after a dissatisfied rating")), "rehandled"))
     for title, which in lists:
         document.add_heading(title, level=1)
         if which == "overdue":

@@ -777,3 +777,7 @@ def test_docx_of_motions(client, data):
     text = _docx_text(response.content)
     assert "议案办理情况的报告" in text and "交办议案1件" in text
     assert "重点督办" not in text
+    assert "满意" not in text and "重新办理件" not in text  # motions are neither rated nor handled again
+    page = client.get(URL, {"kind": "motion", "date_from": "2025-01-01", "date_to": "2025-12-31"})
+    assert page.status_code == 200 and "满意率" not in page.content.decode()
+    assert [row.name for row in page.context["units"]] == ["甲一县人民政府"]
