@@ -117,6 +117,8 @@ def test_search_congress_and_pages(client, pw, monkeypatch):
     other = client.get(LIST, {"congress": pw.w.congresses["county2"].pk}).content.decode()
     assert TITLE not in other and "甲二县" in other
     assert client.get(LIST, {"congress": "x", "page": "abc"}).status_code == 200
+    assert client.get(LIST, {"congress": "9" * 30, "page": "9" * 30}).status_code == 200
+    assert client.get("/suggestions/" + "9" * 30 + "/").status_code == 404
 
     monkeypatch.setattr(public_views, "PAGE_SIZE", 2)
     one = client.get(LIST).content.decode()
