@@ -759,7 +759,9 @@ class OpinionScale:
             units.append(self.units[(queue.id, t.co_dept)])
         elif self.rng.random() < 0.05:
             units.append(self.units[(queue.id, "人民政府")])
-        return units
+        # one live assignment per unit (assignment_one_live_per_unit): a government's own matter
+        # that also draws the government as co-unit is one assignment, not two
+        return list(dict.fromkeys(units))
 
     def assign(self, life: Life, opinion_id: int, units: list[int], assigned_on: int, office: str, reply_text: str):
         """One round of assignment: the units accept, some talk with the citizen, a few ask for more

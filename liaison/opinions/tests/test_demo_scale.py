@@ -161,3 +161,24 @@ def test_gen_data_opinions_are_coherent(township_scale):
     assert purged.exists() and not purged.exclude(submitter_name="").exists()
     # the queue reads it (no error on the generated rows) and the tracking codes are unique
     assert opinions.values("tracking_code").distinct().count() == opinions.count()
+
+
+def test_gen_data_never_assigns_one_opinion_twice_to_a_unit():
+    """A government's own matter that also draws the government as co-unit is one assignment: two would
+    break assignment_one_live_per_unit (it stopped a province run on PostgreSQL)."""
+    from types import SimpleNamespace
+
+    from liaison.opinions.texts import TEMPLATES
+    from liaison.regions.models import Level
+
+    government = [t for t in TEMPLATES if t.dept == "人民政府"]
+    assert government, "the templates have matters of the government itself"
+    draws = iter([0.9, 0.01] * len(government))  # no co-department, then the 5 % draw of the government
+    depts = {t.dept for t in TEMPLATES} | {t.co_dept for t in TEMPLATES if t.co_dept} | {"人民政府"}
+    fake = SimpleNamespace(
+        units={(1, dept): n for n, dept in enumerate(sorted(depts))}, rng=SimpleNamespace(random=lambda: next(draws))
+    )
+    queue = SimpleNamespace(id=1)
+    for t in government:
+        units = scale.OpinionScale.units_for(fake, t, queue, Level.COUNTY)
+        assert len(units) == len(set(units)) == 1
