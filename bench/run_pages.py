@@ -35,6 +35,8 @@ WRK = shutil.which("wrk") or "/usr/bin/wrk"
 PG_URL = "postgres://postgres@127.0.0.1:5432/liaison_bench"
 TARGET_P95_MS = 50.0
 SCALE = "province"
+# Extra gen_data options for a run, e.g. BENCH_GEN_ARGS="--no-proposals" (they show in the reports).
+GEN_ARGS = os.environ.get("BENCH_GEN_ARGS", "").split()
 
 
 def log(message: str) -> None:
@@ -99,7 +101,7 @@ def generate(db: str, env: dict, scale: str = SCALE) -> tuple[str, float]:
     fresh_database(db, env)
     run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env)
     t0 = time.perf_counter()
-    out = run([PY, "manage.py", "gen_data", "--scale", scale], env, stdout=subprocess.PIPE).stdout
+    out = run([PY, "manage.py", "gen_data", "--scale", scale, *GEN_ARGS], env, stdout=subprocess.PIPE).stdout
     seconds = time.perf_counter() - t0
     print(out)
     return out, seconds
@@ -185,7 +187,7 @@ def report(db: str, ctx: dict) -> str:
         ctx["command"],
         "```",
         "",
-        f"Data: `manage.py gen_data --scale {SCALE}` ({ctx['data_summary']}); see"
+        f"Data: `manage.py gen_data --scale {' '.join([SCALE, *GEN_ARGS])}` ({ctx['data_summary']}); see"
         f" [gen_data-{db}.md](gen_data-{db}.md). Server: gunicorn, {ctx['workers']} sync workers,"
         " `config.settings.production` (DEBUG off; SECURE_SSL_REDIRECT=false because wrk speaks plain HTTP),"
         f" on 127.0.0.1. Load: wrk in a separate process, {ctx['threads']} thread(s), {ctx['connections']}"
@@ -259,7 +261,7 @@ def report(db: str, ctx: dict) -> str:
 def gen_report(db: str, ctx: dict) -> str:
     return "\n".join(
         [
-            f"# `gen_data --scale {SCALE}` on {ctx['db_version']}",
+            f"# `gen_data --scale {' '.join([SCALE, *GEN_ARGS])}` on {ctx['db_version']}",
             "",
             f"Measured {ctx['date']} on {ctx['machine']['cpu']} ({ctx['machine']['cores']} cores, shared; load"
             f" average {ctx['load_before'][0]:.2f} at the start). Wall-clock time of the command:"
@@ -269,7 +271,7 @@ def gen_report(db: str, ctx: dict) -> str:
             "",
             "```",
             f"DATABASE_URL={ctx['database_url']} DJANGO_SETTINGS_MODULE=config.settings.production \\",
-            f"  .venv/bin/python manage.py gen_data --scale {SCALE}",
+            f"  .venv/bin/python manage.py gen_data --scale {' '.join([SCALE, *GEN_ARGS])}",
             "```",
             "",
             "Output (seconds per table are the time spent writing it; the rest is generating the rows in Python):",
