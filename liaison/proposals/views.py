@@ -731,8 +731,9 @@ def suggestion_detail(request, pk):
 @login_required
 @require_GET
 def suggestion_link(request, pk):
-    """The address the notifications use (/work/proposals/suggestions/<id>/)."""
-    return redirect("proposals:detail", pk=pk)
+    """The address the notifications use (/work/proposals/suggestions/<id>/): to the page, for those
+    who may see it."""
+    return redirect("proposals:detail", pk=_suggestion(request, pk).pk)
 
 
 def _typed(form) -> dict:
