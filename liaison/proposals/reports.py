@@ -1,7 +1,8 @@
 """Reports on the handling of suggestions and motions (DESIGN §5, 003 §24–27): per handling unit and
-per assigning organ, for a period of assignment dates, scoped to the user. Selectors only: every
-figure comes from a few GROUP BY queries with conditional aggregates, so the number of queries does
-not grow with the data and no Python loop runs over the items.
+per assigning organ, for a period of assignment dates, scoped to the user. Selectors only: a table's
+figures come from one GROUP BY query over the items' assignments, with conditional aggregates and
+correlated counts, so the number of queries does not grow with the data and no Python loop runs
+over the items.
 
 What is counted (the population): the items (suggestions, or motions) assigned in the period — by
 the date of their first-round lead assignment, the day the organ assigned them to the unit that holds
@@ -308,7 +309,9 @@ def _previous_class(kind: str):
             assignment__round=OuterRef("round") - 1,
             assignment__status__in=HELD,
             kind=Reply.Kind.ANSWER,
-        ).values("answer_class")[:1]
+        )
+        .order_by()
+        .values("answer_class")[:1]
     )
 
 
