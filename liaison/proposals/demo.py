@@ -64,7 +64,17 @@ MARK = "demo: suggestions and motions"
 # motions of each session.
 NATURAL = {Level.PREFECTURE: (30, 12, 6), Level.COUNTY: (16, 6, 4), Level.TOWNSHIP: (3, 1, 1)}
 # How long after the draft each step usually comes (days): a first guess when an item is placed in time.
-GUESS = {"create": 0, "submit": 1, "register": 4, "refuse": 4, "assign": 9, "reply": 60, "rate": 75, "close": 140}
+GUESS = {
+    "create": 0,
+    "submit": 1,
+    "register": 4,
+    "refuse": 4,
+    "assign": 9,
+    "reply": 60,
+    "re_handling": 75,
+    "evaluated": 75,
+    "close": 140,
+}
 OFFICER_USERNAMES = ["city_officer", "county_officer", "town_officer", "leader", "unit_staff", "deputy"]
 
 
@@ -257,7 +267,7 @@ class DemoProposals:
             )
             committees = {"社会建设委员会": organ.pk}
         kind = K.PRESIDIUM if region.level == Level.TOWNSHIP else K.STANDING_COMMITTEE
-        assigning = next((o.pk for o in organs if o.kind == kind), None)
+        assigning = next((o for o in organs if o.kind == kind), None)
         working = [o.name for o in organs if o.kind == K.WORKING_BODY]
         office = next((n for n in working if "代表" in n), None) or next(iter(working), f"{region.name}人大办")
         if region.level == Level.TOWNSHIP:
@@ -279,7 +289,8 @@ class DemoProposals:
             places=places,
             units=units,
             unit_names=unit_names,
-            assigning_organ=assigning,
+            assigning_organ=assigning.pk if assigning else None,
+            assigning_name=assigning.name if assigning else "",
             committees=committees,
             office=office,
             delegations=delegations,
@@ -377,8 +388,7 @@ class DemoProposals:
         item = None
         for _ in range(6):
             item = make(t0)
-            # (for "rate": the rating that moved the item on, i.e. the last signer's)
-            times = [e[0] for e in item.life.events if e[3] == anchor and (anchor != "rate" or e[4] != e[5])]
+            times = [e[0] for e in item.life.events if e[3] == anchor]
             at = times[0] if times else None
             if at is not None and abs(at - target) < 12 * HOUR:
                 return item
@@ -397,6 +407,8 @@ class DemoProposals:
     def suggestion_at(self, ctx, anchor, days_ago, *, lead, fate: Fate, opinions=()) -> Item:
         if fate.late is None:  # the reply, when the item gets that far, comes in time
             fate.late = ""
+        if fate.declined is None:  # the deputies asked to co-sign do
+            fate.declined = 0
         return self.placed(
             anchor,
             days_ago,
@@ -448,8 +460,8 @@ class DemoProposals:
                 stop="replied", cosigners=[me], answer_class="A", unrated=frozenset({self.deputy_person}),
                 template=other[5])),
             # rated: sent back for re-handling; evaluated; closed after re-handling; closed with commitments
-            at(ctx, "rate", 8, lead=a, fate=Fate(stop="re_handling", ratings=("dissatisfied",), **edu_fate)),
-            at(ctx, "rate", 15, lead=b, fate=Fate(stop="evaluated", answer_class="C", template=other[6])),
+            at(ctx, "re_handling", 8, lead=a, fate=Fate(stop="re_handling", ratings=("dissatisfied",), **edu_fate)),
+            at(ctx, "evaluated", 15, lead=b, fate=Fate(stop="evaluated", answer_class="C", template=other[6])),
             at(ctx, "close", 30, lead=me, fate=Fate(
                 stop="closed", ratings=("dissatisfied",), ratings2=("basically",), template=teachers, lead_unit=edu)),
             at(ctx, "close", 50, lead=e, fate=Fate(stop="closed", answer_class="B", template=other[7])),
@@ -458,7 +470,7 @@ class DemoProposals:
             at(ctx, "assign", 45, lead=d, fate=Fate(stop="assigned", late="", key_supervision=True, template=other[9])),
             at(ctx, "close", 60, lead=a, fate=Fate(stop="closed", key_supervision=True, publish=True, **edu_fate)),
             at(ctx, "close", 90, lead=b, fate=Fate(stop="closed", publish=True, template=other[10])),
-            at(ctx, "rate", 20, lead=e, fate=Fate(stop="evaluated", publish=True, template=other[11])),
+            at(ctx, "evaluated", 20, lead=e, fate=Fate(stop="evaluated", publish=True, template=other[11])),
         ]  # fmt: skip
         items += self.featured_motions(ctx, me, edu)
         return items
@@ -468,7 +480,7 @@ class DemoProposals:
         last, current, upcoming = self.held(ctx)
         nxt = upcoming or current
         need = ctx.threshold
-        pool = self.others(ctx, need + 6)
+        pool = self.others(ctx, need + 12)
         motions = [
             w.motion(ctx, session=nxt, lead=me, fate=Fate(stop="draft")),
             w.motion(ctx, session=nxt, lead=pool[0], fate=Fate(stop="collecting", cosigners=[*pool[1:4], me], invited=2),

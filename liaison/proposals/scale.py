@@ -180,6 +180,7 @@ class Ctx:
     units: dict[str, int]  # department suffix → unit id ("" → the government)
     unit_names: dict[int, str]
     assigning_organ: int | None
+    assigning_name: str
     committees: dict[str, int]  # special committee name (without the congress's prefix) → organ id
     office: str  # label of the liaison office on timelines
     delegations: list[tuple[int, str]] = field(default_factory=list)
@@ -323,7 +324,9 @@ class Writer:
         self.sequences: dict[tuple, list] = {}  # (term, kind, session) → [id, last, "new"|"queued"|"existing"]
         self.counts = dict.fromkeys(MODELS, 0)
         self._prepare_days(first_day)
-        self.assign_data: dict[tuple, str] = {}
+        self.detail = detail
+        self.assign_heads: dict[tuple, str] = {}
+        self.unit_heads: dict[tuple, str] = {}
         self.later_last: dict[int, int] = {}  # sequence id → its last number, for sequences written before
 
     # --- time ----------------------------------------------------------------------------------------
@@ -456,11 +459,14 @@ class Writer:
         first = E.next_id
         sid, mid = (None, item.pk) if item.is_motion else (item.pk, None)
         number = item.f.get("number")
-        numbered = ("submit",) if item.is_motion else ("register", "convert")
+        numbered = "submit" if item.is_motion else "register"
+        motion = item.f.get("_motion")
         rows = E.rows
         for k, (ts, actor, label, action, before, after, comment, data) in enumerate(item.life.events):
-            if number is not None and action in numbered:
+            if number is not None and action == numbered:
                 data = f'{{"number": {number}}}' if not data else data[:-1] + f', "number": {number}}}'
+            elif motion is not None and action == "create":  # made from a motion (numbered by now)
+                data = _j({"from_motion": motion.pk, "motion_label": motion_label(motion.f.get("number"))})
             rows.append(row(first + k, sid, mid, stamp(ts), actor, label, action, before, after, comment, data or "{}"))
         E.next_id = first + len(item.life.events)
 
@@ -480,29 +486,47 @@ class Writer:
                 chosen[d.person_id] = d
         return list(chosen.values())
 
+    # --- timeline details (the same keys the services write, which the timeline pages show) -----------
+    def unit_data(self, ctx: Ctx, unit: int, role: str, extra: str = "") -> str:
+        head = self.unit_heads.get((unit, role))
+        if head is None:
+            head = self.unit_heads[(unit, role)] = (
+                f'{{"unit": {unit}, "unit_name": {_j(ctx.unit_names[unit])}, "role": "{role}"'
+            )
+        return head + extra + "}"
+
+    def assign_data(self, ctx: Ctx, units: list[int], day: int, deadline: int, cap: int) -> str:
+        key = (ctx.id, tuple(units))
+        head = self.assign_heads.get(key)
+        if head is None:
+            head = self.assign_heads[key] = (
+                f'{{"organ": {_j(ctx.assigning_organ)}, "organ_name": {_j(ctx.assigning_name)}, "lead_unit": '
+                f'{units[0]}, "co_units": {_j(units[1:])}, "unit_names": {_j([ctx.unit_names[u] for u in units])}'
+            )
+        d = self.day_str
+        return f'{head}, "assigned_on": "{d[day]}", "deadline": "{d[deadline]}", "deadline_cap": "{d[cap]}"}}'
+
     # --- the handling of one round -------------------------------------------------------------------
     def handle(
-        self, item: Item, *, fate: Fate, units: list[int], t_assign: int, round_: int, answer_text, action="assign"
+        self, item: Item, *, fate: Fate, units: list[int], t_assign: int, round_: int, answer_text
     ) -> int | None:
         """One handling round: assignments to the units, their acceptance, a contact with the deputies,
         the co-units' opinions, perhaps a request for more time, and the lead unit's reply. Returns
-        when the reply came (None: not by now). The round's times are drawn first, then written."""
+        when the reply came (None: not by now). The round's times are drawn first, then written; the
+        first round's assignment is a step of its own (the second one's is the last rating's)."""
         life, ctx, rand, office = item.life, item.ctx, self.rand, self.office
+        detail = self.detail
         day = self.local_day(t_assign)
         deadline = self.months[REPLY_MONTHS if round_ == 1 else REHANDLING_MONTHS][day]
         cap = self.months[MAX_MONTHS][day]
         f = item.f
         f["assigned_on"], f["deadline"], f["deadline_cap"] = day, deadline, cap
         if round_ == 1:
-            key = tuple(units)
-            head = self.assign_data.get(key)
-            if head is None:
-                names = _j([ctx.unit_names[u] for u in units])
-                head = self.assign_data[key] = f'{{"units": {names}, "round": 1, "deadline": "'
             note = texts.ASSIGN_NOTES[int(rand() * len(texts.ASSIGN_NOTES))]
-            if not life.step(t_assign, ctx.office_user, ctx.office, action, "assigned", note,
-                             head + self.day_str[deadline] + '"}'):  # fmt: skip
+            data = self.assign_data(ctx, units, day, deadline, cap)
+            if not life.step(t_assign, ctx.office_user, ctx.office, "assign", "assigned", note, data):
                 return None
+        roles = ["lead"] + ["co"] * (len(units) - 1)
         accepted = [
             None if k == 0 and fate.unit_pending else office(t_assign, (0, 0, 1, 1, 2, 3)[int(rand() * 6)])
             for k in range(len(units))
@@ -568,7 +592,10 @@ class Writer:
         A = [self.next_id(Assignment) for _ in units]
         user_of, name_of = ctx.unit_users.get, ctx.unit_names
         for k, unit in enumerate(units):
-            if accepted[k] is not None and not life.note(accepted[k], user_of(unit), name_of[unit], "unit_accept"):
+            if accepted[k] is not None and not life.note(
+                accepted[k], user_of(unit), name_of[unit], "unit_accept", "",
+                self.unit_data(ctx, unit, roles[k]) if detail else "",
+            ):  # fmt: skip
                 accepted[k] = None
         lead_user, lead_name = user_of(units[0]), name_of[units[0]]
         if t_acc is not None and accepted[0] is not None and (round_ == 2 or rand() < 0.7):
@@ -578,41 +605,45 @@ class Writer:
             kind = CONTACT_KINDS[int(rand() * len(CONTACT_KINDS))]
             notes = texts.CONTACT_NOTES[kind]
             note = notes[int(rand() * len(notes))]
-            if life.note(t_c, lead_user, lead_name, "unit_contact", note, f'{{"kind": "{kind}"}}'):
+            date = self.day_str[self.local_day(t_c)]
+            data = self.unit_data(ctx, units[0], "lead", f', "kind": "{kind}", "date": "{date}"') if detail else ""
+            if life.note(t_c, lead_user, lead_name, "unit_contact", note, data):
                 C = self.tables[UnitContact]
                 item.children.append(
-                    (UnitContact, C.row(self.next_id(UnitContact), self.stamp(t_c), self.stamp(t_c), A[0], kind,
-                                        self.day_str[self.local_day(t_c)], note, lead_user))
+                    (UnitContact, C.row(self.next_id(UnitContact), self.stamp(t_c), self.stamp(t_c), A[0], kind, date,
+                                        note, lead_user))
                 )  # fmt: skip
         if extension is not None:
             t_ask, t_dec, wanted, status = extension
+            x_pk = self.next_id(Extension)
             reason = texts.EXTENSION_REASONS[int(rand() * len(texts.EXTENSION_REASONS))]
-            life.note(
-                t_ask, lead_user, lead_name, "request_extension", reason, f'{{"deadline": "{self.day_str[wanted]}"}}'
-            )
+            wanted_str = self.day_str[wanted]
+            life.note(t_ask, lead_user, lead_name, "request_extension", reason,
+                      self.unit_data(ctx, units[0], "lead", f', "deadline": "{wanted_str}", "extension": {x_pk}'))  # fmt: skip
             explanation = ""
-            if status != "pending":
+            decided = status != "pending"
+            if decided:
                 approved = status == "approved"
                 explanation = (
                     texts.EXTENSION_EXPLANATIONS[int(rand() * len(texts.EXTENSION_EXPLANATIONS))]
                     if approved
                     else texts.EXTENSION_REFUSALS[0]
                 )
+                extra = f', "approved": {"true" if approved else "false"}, "deadline": "{wanted_str}"'
                 life.note(t_dec, ctx.office_user, ctx.office, "decide_extension", explanation,
-                          f'{{"approved": {"true" if approved else "false"}, "deadline": "{self.day_str[deadline]}"}}')  # fmt: skip
-            decided = status != "pending"
+                          self.unit_data(ctx, units[0], "lead", extra))  # fmt: skip
             X = self.tables[Extension]
             item.children.append(
-                (Extension, X.row(self.next_id(Extension), self.stamp(t_ask), self.stamp(t_dec if decided else t_ask),
-                                  A[0], self.day_str[wanted], reason, status, lead_user,
-                                  ctx.office_user if decided else None, self.stamp(t_dec) if decided else None,
-                                  explanation))
+                (Extension, X.row(x_pk, self.stamp(t_ask), self.stamp(t_dec if decided else t_ask), A[0], wanted_str,
+                                  reason, status, lead_user, ctx.office_user if decided else None,
+                                  self.stamp(t_dec) if decided else None, explanation))
             )  # fmt: skip
         R = self.tables[Reply]
         replied = [None] * len(units)
         for k in range(1, len(units)):
             t_co = co_times[k]
-            if t_co is not None and life.note(t_co, user_of(units[k]), name_of[units[k]], "co_opinion"):
+            if t_co is not None and life.note(t_co, user_of(units[k]), name_of[units[k]], "co_opinion", "",
+                                              self.unit_data(ctx, units[k], "co") if detail else ""):  # fmt: skip
                 replied[k] = t_co
                 text = texts.CO_OPINIONS[int(rand() * len(texts.CO_OPINIONS))]
                 item.children.append(
@@ -627,7 +658,12 @@ class Writer:
                     cls = "A" if x < 0.55 else ("B" if x < 0.9 else "C")
                 else:
                     cls = "A" if x < 0.45 else ("B" if x < 0.85 else "C")
-            if life.step(t_reply, lead_user, lead_name, "reply", "replied", "", CLASS_DATA[cls]):
+            promised = (1 if rand() < 0.7 else 2) if cls == "B" else 0
+            on_time = "true" if self.local_day(t_reply) <= deadline else "false"
+            data = self.unit_data(
+                ctx, units[0], "lead", f', "answer_class": "{cls}", "on_time": {on_time}, "commitments": {promised}'
+            )
+            if life.step(t_reply, lead_user, lead_name, "reply", "replied", "", data):
                 replied[0] = t_reply
                 r_pk = self.next_id(Reply)
                 text = answer_text(cls)
@@ -637,8 +673,8 @@ class Writer:
                                   document, document_name, lead_user))
                 )  # fmt: skip
                 f["replied_at"], f["answer_class"] = t_reply, cls
-                if cls == "B":
-                    item.f.setdefault("_promised", []).append((r_pk, t_reply, lead_user, lead_name))
+                if promised:
+                    f.setdefault("_promised", []).append((r_pk, t_reply, promised, A[0], units[0]))
             else:
                 t_reply = None
         # the assignments as they stand now
@@ -657,7 +693,7 @@ class Writer:
                 overdue = deadline < self.today
             item.children.append(
                 (Assignment, AT.row(A[k], self.stamp(t_assign), self.stamp(replied[k] or accepted[k] or t_assign),
-                                    sid, mid, unit, "lead" if k == 0 else "co", status, round_, self.day_str[day],
+                                    sid, mid, unit, roles[k], status, round_, self.day_str[day],
                                     self.day_str[deadline], ctx.office_user, self.stamp(accepted[k]), "",
                                     self.stamp(replied[k]), reminded, overdue))
             )  # fmt: skip
@@ -667,43 +703,38 @@ class Writer:
         """The reply document's stored name and file name (the scale data has none; the demo's do)."""
         return "", ""
 
-    def commitments(self, item: Item, reply_pk: int, t_reply: int, user, unit_label: str) -> None:
+    def commitments(self, item: Item, reply_pk: int, t_reply: int, count: int, assignment: int, unit: int) -> None:
         """What a class B reply promised; most of it is reported fulfilled by its date, when the item is
         replied, rated or closed (the workflow's `fulfil`), not while it is being handled again."""
+        ctx = item.ctx
         CM = self.tables[Commitment]
         base = item.f.get("_commitment") or "按议案办理方案逐项落实，并向常委会报告进展"
-        changes = [(e[0], e[5]) for e in item.life.events if e[4] is not None]
-        for k in range(1 if self.rand() < 0.7 else 2):
+        user, label = ctx.unit_users.get(unit), ctx.unit_names[unit]
+        for k in range(count):
+            pk = self.next_id(Commitment)
             due = self.local_day(t_reply) + int(self.between(90, 365))
             text = base if k == 0 else "向代表书面通报落实进展"
             fulfilled = None
             note = ""
             if self.rand() < 0.8:
                 t_f = self.office(self.day_start(due), -self.between(0, 60))
-                state = ""
-                for ts, to in changes:
-                    if ts > t_f:
-                        break
-                    state = to
                 if (
                     t_f > t_reply
-                    and state in FULFIL_STATES
-                    and item.life.note(t_f, user, unit_label, "fulfil", "", '{"commitment": true}')
-                ):
+                    and self.state_at(item, t_f) in FULFIL_STATES
+                    and item.life.note(t_f, user, label, "fulfil", "", self.unit_data(ctx, unit, "lead", f', "commitment": {pk}'))
+                ):  # fmt: skip
                     fulfilled = t_f
                     note = texts.FULFILLED_NOTES[int(self.rand() * len(texts.FULFILLED_NOTES))]
             stamp = self.stamp(t_reply)
             item.children.append(
-                (
-                    Commitment,
-                    CM.row(self.next_id(Commitment), stamp, self.stamp(fulfilled) if fulfilled else stamp, reply_pk,
-                           text, self.day_str[due], self.stamp(fulfilled), note),
-                )
+                (Commitment, CM.row(pk, stamp, self.stamp(fulfilled) if fulfilled else stamp, reply_pk, text,
+                                    self.day_str[due], self.stamp(fulfilled), note))
             )  # fmt: skip
 
-    def ratings(self, item: Item, *, signers: list[Deputy], t_reply: int, round_: int, fate: Fate) -> str | None:
-        """Each signer rates the reply; the last rating moves the suggestion on. Returns the new state,
-        or None while some have not rated (or not by now)."""
+    def ratings(self, item: Item, *, signers: list[Deputy], t_reply: int, round_: int, fate: Fate, units) -> str | None:
+        """Each signer rates the reply; once all have, the suggestion is evaluated, or sent back for
+        re-handling after a 不满意 (the services' `rate`, then `re_handling` or `evaluated`). Returns the
+        new state, or None while some have not rated (or not by now)."""
         life, rand = item.life, self.rand
         cls = item.f.get("answer_class") or "B"
         wanted = fate.ratings if round_ == 1 else fate.ratings2
@@ -720,38 +751,41 @@ class Writer:
         plan.sort()
         EV = self.tables[Evaluation]
         sid, mid = (None, item.pk) if item.is_motion else (item.pk, None)
-        unhappy = any(p[3] == "dissatisfied" for p in plan)
-        all_rate = not any(p[2].person_id in fate.unrated for p in plan)
-        new_state = None
-        for n, (t, _k, d, sat) in enumerate(plan):
+        rated = 0
+        last = None
+        for t, _k, d, sat in plan:
             if d.person_id in fate.unrated:
                 continue
             comments = texts.RATING_COMMENTS[sat]
             comment = comments[int(rand() * len(comments))]
-            last = n == len(plan) - 1 and all_rate
-            if last:
-                again = unhappy and round_ <= REHANDLING_MAX
-                to = "re_handling" if again else "evaluated"
-                data = SAT_DATA[sat]
-                if again:
-                    day = self.local_day(t)
-                    data = (
-                        f'{{"satisfaction": "{sat}", "round": {round_ + 1}, '
-                        f'"deadline": "{self.day_str[self.months[REHANDLING_MONTHS][day]]}"}}'
-                    )
-                ok = life.step(t, d.user_id, d.name, "rate", to, comment, data)
-                if ok:
-                    new_state = to
-            else:
-                ok = life.note(t, d.user_id, d.name, "rate", comment, SAT_DATA[sat])
-            if not ok:
+            data = f'{{"person": {d.person_id}, "satisfaction": "{sat}", "round": {round_}}}'
+            if not life.note(t, d.user_id, d.name, "rate", comment, data):
                 continue
+            rated += 1
+            last = (t, d)
             item.children.append(
                 (Evaluation, EV.row(self.next_id(Evaluation), self.stamp(t), self.stamp(t), sid, mid, d.person_id,
                                     round_, sat, comment))
             )  # fmt: skip
-            item.f["_rated_at"] = t
-        return new_state
+        if rated < len(plan):
+            return None
+        t, d = last
+        item.f["_rated_at"] = t
+        unhappy = any(p[3] == "dissatisfied" for p in plan)
+        if unhappy and round_ <= REHANDLING_MAX:
+            day = self.local_day(t)
+            deadline, cap = self.months[REHANDLING_MONTHS][day], self.months[MAX_MONTHS][day]
+            ctx = item.ctx
+            data = (
+                f'{{"round": {round_ + 1}, "lead_unit": {units[0]}, "co_units": {_j(units[1:])}, "unit_names": '
+                f'{_j([ctx.unit_names[u] for u in units])}, "deadline": "{self.day_str[deadline]}", '
+                f'"deadline_cap": "{self.day_str[cap]}"}}'
+            )
+            return (
+                "re_handling" if life.step(t + 1, d.user_id, d.name, "re_handling", "re_handling", "", data) else None
+            )
+        data = f'{{"round": {round_}, "dissatisfied": {"true" if unhappy else "false"}}}'
+        return "evaluated" if life.step(t + 1, d.user_id, d.name, "evaluated", "evaluated", "", data) else None
 
     # --- a suggestion ---------------------------------------------------------------------------------
     def suggestion(
@@ -765,7 +799,7 @@ class Writer:
         motion: Item | None = None,
         opinions: tuple = (),
     ) -> Item:
-        """Draw one suggestion raised at t0 (or, with `motion`, converted from it at t0)."""
+        """Draw one suggestion raised at t0 (or, with `motion`, made from it by the presidium at t0)."""
         fate = fate or Fate()
         rand = self.rand
         life = Life(self.now_ts, fate.stop, self.quiet)
@@ -782,7 +816,6 @@ class Writer:
         else:
             title, text, refusal_note = filled["title"], filled["text"], ""
         f.update(
-            _template=template,
             _commitment=filled["commitment"],
             title=title[:200],
             text=text,
@@ -797,25 +830,18 @@ class Writer:
         S = self.tables[Signer]
         signers = [lead]  # who signed: the lead and confirmed co-signers
         if motion is not None:
-            # converted by the presidium: registered at once, with the motion's signers
+            # made by the presidium's decision, with the motion's signers; the office registers it
             f.update(title=motion.f["title"], text=motion.f["grounds"] + "\n\n" + motion.f["plan"])
-            f["from_motion_id"] = motion.pk
-            f["submitted_at"] = motion.f["submitted_at"]
-            f["created_by"] = motion.f["created_by"]
+            f.update(from_motion_id=motion.pk, _motion=motion, created_by=motion.f["created_by"])
             signers = motion.f["_signed"]
             for d, t_resp in zip(signers, motion.f["_signed_at"], strict=True):
                 item.children.append(
-                    (Signer, S.row(self.next_id(Signer), self.stamp(t_resp), self.stamp(t_resp), item.pk, None,
-                                   d.person_id, d.mandate_id, d is signers[0], "confirmed", self.stamp(t_resp)))
+                    (Signer, S.row(self.next_id(Signer), self.stamp(t0), self.stamp(t0), item.pk, None, d.person_id,
+                                   d.mandate_id, d is signers[0], "confirmed", self.stamp(t_resp)))
                 )  # fmt: skip
-            life.step(
-                t0, ctx.office_user, ctx.office, "convert", "registered", motion.f["decision_note"],
-                f'{{"motion": {motion.pk}}}',
-            )  # fmt: skip
-            item.number_at = t0
-            item.seq_key = ("suggestion", session)
-            f["registered_at"] = t0
-            f["assigning_organ"] = ctx.assigning_organ
+            life.step(t0, ctx.office_user, ctx.office, "create", "submitted")  # (data: see `events`)
+            f["submitted_at"] = t0
+            t_sub = t0
         else:
             life.step(t0, lead.user_id, lead.name, "create", "draft")
             item.children.append(
@@ -830,7 +856,10 @@ class Writer:
             t_resp_max = t0
             if cos:
                 t_inv = t0 + int(self.between(600, 2 * HOUR))
-                life.note(t_inv, lead.user_id, lead.name, "invite", "", _j({"persons": [d.name for d in cos]}))
+                data = (
+                    _j({"persons": [d.person_id for d in cos], "names": [d.name for d in cos]}) if self.detail else ""
+                )
+                life.note(t_inv, lead.user_id, lead.name, "invite", "", data)
                 declined = fate.declined
                 for k, d in enumerate(cos):
                     answered = k < len(cos) - fate.invited
@@ -840,7 +869,8 @@ class Writer:
                         no = (k < declined) if declined is not None else rand() < 0.07
                         action = "decline" if no else "confirm"
                         comment = texts.DECLINE_NOTES[int(rand() * 2)] if no else ""
-                        if life.note(t_resp, d.user_id, d.name, action, comment):
+                        data = f'{{"person": {d.person_id}, "name": {_j(d.name)}}}' if self.detail else ""
+                        if life.note(t_resp, d.user_id, d.name, action, comment, data):
                             status, responded = ("declined" if no else "confirmed"), t_resp
                             t_resp_max = max(t_resp_max, t_resp)
                             if not no:
@@ -855,55 +885,56 @@ class Writer:
             t_sub = t_resp_max + int(self.between(600, (3 if session else 48) * HOUR))
             if session and t_sub > session.end:
                 t_sub = max(session.end - int(self.between(0, 2 * HOUR)), t_resp_max + 300)
+            if not life.step(
+                t_sub, lead.user_id, lead.name, "submit", "submitted", "", f'{{"opinions": {_j(list(opinions))}}}'
+            ):
+                return self._close_suggestion(item)
+            f["submitted_at"] = t_sub
             disclosure = fate.publish if fate.publish is not None else rand() < 0.35
-            data = '{"disclosure": true}' if disclosure else ""
-            if not life.step(t_sub, lead.user_id, lead.name, "submit", "submitted", "", data):
-                return self._close_suggestion(item)
-            f["submitted_at"], f["disclosure"] = t_sub, disclosure
-            # registration or refusal
-            t_reg = t_sub + int(self.between(HOUR, 36 * HOUR)) if session else self.office(t_sub, self.between(1, 6))
-            if refusal:
-                if life.step(
-                    t_reg, ctx.office_user, ctx.office, "refuse", "not_registered", refusal_note,
-                    f'{{"reason": "{refusal}"}}',
-                ):  # fmt: skip
-                    f["refusal"], f["refusal_note"] = refusal, refusal_note
-                return self._close_suggestion(item)
-            if not life.step(t_reg, ctx.office_user, ctx.office, "register", "registered"):
-                return self._close_suggestion(item)
-            item.number_at = t_reg
-            item.seq_key = ("suggestion", session)
-            f["registered_at"] = t_reg
-            f["assigning_organ"] = ctx.assigning_organ
+            if disclosure and life.note(
+                t_sub + 60, lead.user_id, lead.name, "agree_disclosure", "", '{"agreed": true}'
+            ):
+                f["disclosure"] = True
+        # registration or refusal
+        t_reg = t_sub + int(self.between(HOUR, 36 * HOUR)) if session else self.office(t_sub, self.between(1, 6))
+        if refusal:
+            if life.step(t_reg, ctx.office_user, ctx.office, "refuse", "not_registered", refusal_note,
+                         f'{{"reason": "{refusal}"}}'):  # fmt: skip
+                f["refusal"], f["refusal_note"] = refusal, refusal_note
+            return self._close_suggestion(item)
+        if not life.step(t_reg, ctx.office_user, ctx.office, "register", "registered"):  # (number: see `events`)
+            return self._close_suggestion(item)
+        item.number_at = t_reg
+        item.seq_key = ("suggestion", session)
+        f["registered_at"] = t_reg
         through = Suggestion.opinions.through
         for opinion_id in opinions:
             item.children.append((through, self.tables[through].row(self.next_id(through), item.pk, opinion_id)))
         # assignment: after a session at the 交办会, between sessions within days
         if session and session.assign_day:
             t_asg = self.day_start(session.assign_day) + OPENS + 3600 + int(self.rand() * 5400)
-            if t_asg < f["registered_at"]:
-                t_asg = self.office(f["registered_at"], 1)
+            if t_asg < t_reg:
+                t_asg = self.office(t_reg, 1)
         else:
-            t_asg = self.office(f["registered_at"], self.between(1, 10))
+            t_asg = self.office(t_reg, self.between(1, 10))
         units = [lead_unit]
         if fate.co_units is not None:
             units += fate.co_units
         elif ctx.upper and template.co_dept and template.co_dept in ctx.units and rand() < 0.6:
             units.append(ctx.units[template.co_dept])
-        action = "assign"
         if fate.returned or (fate.stop is None and ctx.upper and rand() < 0.015):
-            t_asg, action = self.returned(item, units, t_asg)
+            t_asg = self.returned(item, units, t_asg)
+        f["assigning_organ"] = ctx.assigning_organ
 
         def answer(cls):
             return filled[cls]
 
-        t_reply = self.handle(item, fate=fate, units=units, t_assign=t_asg, round_=1, answer_text=answer, action=action)
-        self.key_supervision(item, fate, template, t_asg)
+        t_reply = self.handle(item, fate=fate, units=units, t_assign=t_asg, round_=1, answer_text=answer)
+        f["_key"] = (fate, template, t_asg)  # (chosen once the whole timeline is known: see `_close_suggestion`)
         if t_reply is None:
             return self._close_suggestion(item)
-        state = self.ratings(item, signers=signers, t_reply=t_reply, round_=1, fate=fate)
+        state = self.ratings(item, signers=signers, t_reply=t_reply, round_=1, fate=fate, units=units)
         if state == "re_handling":
-            t_r2 = item.f["_rated_at"]
             f["round"] = 2
             f["replied_at"] = None
             f["answer_class"] = ""
@@ -912,12 +943,12 @@ class Writer:
                 return "重新办理答复：" + filled[cls] + "办理前已与代表当面沟通，听取了代表的意见。"
 
             t_reply = self.handle(
-                item, fate=Fate(late=None if fate.stop is None else ""), units=units, t_assign=t_r2, round_=2,
-                answer_text=answer2,
+                item, fate=Fate(late=None if fate.stop is None else ""), units=units, t_assign=f["_rated_at"] + 1,
+                round_=2, answer_text=answer2,
             )  # fmt: skip
             if t_reply is None:
                 return self._close_suggestion(item)
-            state = self.ratings(item, signers=signers, t_reply=t_reply, round_=2, fate=fate)
+            state = self.ratings(item, signers=signers, t_reply=t_reply, round_=2, fate=fate, units=units)
         if state != "evaluated":
             return self._close_suggestion(item)
         t_eval = f["_rated_at"]
@@ -929,24 +960,25 @@ class Writer:
         life.step(t_close, ctx.office_user, ctx.office, "close", "closed", texts.CLOSE_NOTE)
         return self._close_suggestion(item)
 
-    def returned(self, item: Item, units: list[int], t_asg: int) -> tuple[int, str]:
-        """The office first assigns another unit, which sends it back within days; the office then
-        assigns the right one (counting three months afresh). Returns when, and the action to record."""
+    def returned(self, item: Item, units: list[int], t_asg: int) -> int:
+        """The office first assigns another unit as lead, which sends it back within days (the item is
+        registered again, as `assignment_return` leaves it); the office then assigns the right units.
+        Returns when."""
         ctx, life = item.ctx, item.life
         others = [u for k, u in ctx.units.items() if k and u not in units]
         if not others or t_asg + 16 * DAY > self.now_ts:
-            return t_asg, "assign"
+            return t_asg
         wrong = others[int(self.rand() * len(others))]
         day = self.local_day(t_asg)
-        deadline = self.months[REPLY_MONTHS][day]
-        item.f.update(assigned_on=day, deadline=deadline, deadline_cap=self.months[MAX_MONTHS][day])
-        data = f'{{"units": {_j([ctx.unit_names[wrong]])}, "round": 1, "deadline": "{self.day_str[deadline]}"}}'
+        deadline, cap = self.months[REPLY_MONTHS][day], self.months[MAX_MONTHS][day]
+        data = self.assign_data(ctx, [wrong], day, deadline, cap)
         if not life.step(t_asg, ctx.office_user, ctx.office, "assign", "assigned", "", data):
-            return t_asg, "assign"
+            return t_asg
         t_back = self.office(t_asg, self.between(1, 5))
         reason = "该事项不属于本单位职责范围，建议改由" + ctx.unit_names[units[0]] + "主办。"
-        user = ctx.unit_users.get(wrong)
-        life.note(t_back, user, ctx.unit_names[wrong], "unit_return", reason)
+        life.halted = False  # (an item to stop in "assigned" is there only once the right unit has it)
+        life.step(t_back, ctx.unit_users.get(wrong), ctx.unit_names[wrong], "unit_return", "registered", reason,
+                  self.unit_data(ctx, wrong, "lead", ', "released": []'))  # fmt: skip
         AT = self.tables[Assignment]
         sid, mid = (None, item.pk) if item.is_motion else (item.pk, None)
         item.children.append(
@@ -954,7 +986,7 @@ class Writer:
                                 "lead", "returned", 1, self.day_str[day], self.day_str[deadline], ctx.office_user,
                                 None, reason, None, None, False))
         )  # fmt: skip
-        return self.office(t_back, self.between(0.2, 3)), "reassign"
+        return self.office(t_back, self.between(0.2, 3))
 
     def key_supervision(self, item: Item, fate: Fate, template, t_asg: int) -> None:
         ctx = item.ctx
@@ -965,16 +997,31 @@ class Writer:
             return
         names = COMMITTEE_FOR.get(template.category, []) + list(ctx.committees)
         name = next(n for n in names if n in ctx.committees)
+        full = ctx.region + "人民代表大会" + name
         t = self.office(t_asg, self.between(2, 20))
-        if item.life.state not in ("registered", "assigned", "re_handling", "replied"):
+        if self.state_at(item, t) not in ("registered", "assigned", "re_handling", "replied"):
             return
-        comment = texts.KEY_SUPERVISION_NOTE.format(committee=ctx.region + "人民代表大会" + name)
-        if item.life.note(t, ctx.leader_user, ctx.region + "人大常委会主任会议", "key_supervision", comment,
-                          _j({"organ": name})):  # fmt: skip
+        comment = texts.KEY_SUPERVISION_NOTE.format(committee=full)
+        data = f'{{"on": true, "organ": {ctx.committees[name]}, "organ_name": {_j(full)}}}'
+        if item.life.note(t, ctx.leader_user, ctx.region + "人大常委会主任会议", "key_supervision", comment, data):
             item.f["key_supervision"] = True
             item.f["supervising_organ"] = ctx.committees[name]
 
+    @staticmethod
+    def state_at(item: Item, ts: int) -> str:
+        """The item's state at `ts` (while it is drawn: its changes of state are in time order)."""
+        state = ""
+        for e in item.life.events:
+            if e[4] is not None:
+                if e[0] > ts:
+                    break
+                state = e[5]
+        return state
+
     def _close_suggestion(self, item: Item) -> Item:
+        key = item.f.pop("_key", None)
+        if key is not None:
+            self.key_supervision(item, *key)
         for promised in item.f.pop("_promised", ()):
             self.commitments(item, *promised)
         item.life.done()
@@ -1071,7 +1118,7 @@ class Writer:
         f = item.f
         pool = [m for m in MOTION_TEMPLATES if m.upper == ctx.upper] or MOTION_TEMPLATES
         template = pool[(fate.template if fate.template is not None else int(rand() * len(pool))) % len(pool)]
-        proposer = fate.proposer
+        proposer = fate.proposer or ("deputies" if lead is not None else "")
         if not proposer:
             x = rand()
             proposer = "presidium" if x < 0.03 else ("delegation" if x < 0.15 and ctx.delegations else "deputies")
@@ -1084,9 +1131,7 @@ class Writer:
             drafted = t_dead - int(self.between(2 * HOUR, 20 * HOUR))
         t0 = t0 or min(drafted, self.now_ts - int(self.between(2 * HOUR, 4 * DAY)))
         filled = self.filled(ctx, template, ctx.units.get(template.dept) or ctx.units[""], t0)
-        delegation = None
-        if proposer == "delegation":
-            delegation = ctx.delegations[int(rand() * len(ctx.delegations))]
+        delegation = ctx.delegations[int(rand() * len(ctx.delegations))] if proposer == "delegation" else None
         f.update(
             session=session,
             proposer=proposer,
@@ -1097,7 +1142,6 @@ class Writer:
             plan=filled["plan"],
             created=t0,
             created_by=lead.user_id if lead else ctx.office_user,
-            _template=template,
             _signed=[],
             _signed_at=[],
         )
@@ -1105,8 +1149,6 @@ class Writer:
         presidium = ctx.region + "人民代表大会主席团"
         who = (lead.user_id, lead.name) if lead else (ctx.office_user, delegation[1] if delegation else presidium)
         life.step(t0, who[0], who[1], "create", "draft")
-        if fate.stop == "draft":
-            cos = []
         if lead:
             item.children.append(
                 (Signer, S.row(self.next_id(Signer), self.stamp(t0), self.stamp(t0), None, item.pk, lead.person_id,
@@ -1121,9 +1163,8 @@ class Writer:
             else:
                 cos = self.cosigners(ctx, lead, ctx.threshold - 1 + int(rand() * 7) + (1 if rand() < 0.3 else 0))
             t_inv = t0 + int(self.between(HOUR, 30 * HOUR))
-            life.step(
-                t_inv, lead.user_id, lead.name, "invite", "collecting", "", _j({"persons": [d.name for d in cos]})
-            )
+            data = _j({"persons": [d.person_id for d in cos], "names": [d.name for d in cos]})
+            life.step(t_inv, lead.user_id, lead.name, "invite", "collecting", "", data)
             window = max(2 * HOUR, min(5 * DAY, (t_dead - t_inv) * 0.7))
             declined = fate.declined if fate.declined is not None else (1 if rand() < 0.3 else 0)
             t_last = t_inv
@@ -1133,8 +1174,9 @@ class Writer:
                 status, responded = "invited", None
                 if answered:
                     no = k < declined
+                    data = f'{{"person": {d.person_id}, "name": {_j(d.name)}}}' if self.detail else ""
                     if life.note(t_resp, d.user_id, d.name, "decline" if no else "confirm",
-                                 texts.DECLINE_NOTES[k % 2] if no else ""):  # fmt: skip
+                                 texts.DECLINE_NOTES[k % 2] if no else "", data):  # fmt: skip
                         status, responded = ("declined" if no else "confirmed"), t_resp
                         t_last = max(t_last, t_resp)
                         if not no:
@@ -1144,7 +1186,7 @@ class Writer:
                     (Signer, S.row(self.next_id(Signer), self.stamp(t_inv), self.stamp(responded or t_inv), None,
                                    item.pk, d.person_id, d.mandate_id, False, status, self.stamp(responded)))
                 )  # fmt: skip
-            if fate.stop in ("draft", "collecting") or life.state not in ("collecting",):
+            if fate.stop == "collecting" or life.state != "collecting":
                 return self._close_motion(item)
             if fate.decision == "withdraw" or (fate.stop is None and rand() < 0.02):
                 reason = texts.WITHDRAW_REASONS[1]
@@ -1158,15 +1200,13 @@ class Writer:
         else:
             t_sub = t0 + int(self.between(600, HOUR))
         actor = (lead.user_id, lead.name) if lead else who
-        if not life.step(t_sub, actor[0], actor[1], "submit", "submitted"):
+        data = f'{{"signatures": {len(f["_signed"])}, "dropped": []}}'
+        if not life.step(t_sub, actor[0], actor[1], "submit", "submitted", "", data):  # (number: see `events`)
             return self._close_motion(item)
         f["submitted_at"] = t_sub
         item.number_at = t_sub
         item.seq_key = ("motion", session)
-        # review committee, then the presidium (during the session)
-        low = max(t_sub, session.start) + HOUR
-        high = max(low + HOUR, session.end - 2 * HOUR)
-        t_rev = int(self.between(low, min(high, low + 30 * HOUR)))
+        # the review committee, then the presidium (during the session)
         decision = fate.decision
         if not decision:
             x = rand()
@@ -1182,10 +1222,13 @@ class Writer:
         else:
             review = texts.REVIEW_CONVERT[int(rand() * 2)]
         if decision == "withdraw_consented" and rand() < 0.5:
-            t_dec = t_sub + int(self.between(HOUR, 6 * HOUR))  # before the review
+            t_dec = max(t_sub, session.start) + int(self.between(HOUR, 6 * HOUR))  # before the review
         else:
+            low = max(t_sub, session.start) + HOUR
+            high = max(low + HOUR, session.end - 2 * HOUR)
+            t_rev = int(self.between(low, min(high, low + 30 * HOUR)))
             if not life.step(t_rev, ctx.office_user, "议案审查委员会", "review", "under_review", review,
-                             _j({"outside_powers": outside}) if outside else ""):  # fmt: skip
+                             f'{{"outside_powers": "{outside}"}}'):  # fmt: skip
                 return self._close_motion(item)
             f.update(review_opinion=review, reviewed_at=t_rev, outside_powers=outside)
             t_dec = t_rev + int(self.between(1800, max(3600, min(12 * HOUR, session.end - t_rev - 600))))
@@ -1195,14 +1238,15 @@ class Writer:
                 f.update(withdrawal_reason=reason, decided_at=t_dec)
             return self._close_motion(item)
         if decision == "convert":
-            if life.step(t_dec, ctx.office_user, presidium, "convert", "converted", texts.DECISION_CONVERT):
+            if life.step(t_dec, ctx.office_user, presidium, "convert", "converted", texts.DECISION_CONVERT, "{}"):
                 f.update(decided_at=t_dec, decision_note=texts.DECISION_CONVERT)
                 if not f["_signed"]:  # a delegation's or the presidium's: one of its deputies leads
                     members = ctx.by_delegation.get(f["delegation_id"]) or ctx.deputies
                     f["_signed"], f["_signed_at"] = [members[0]], [t_dec]
                 item.suggestion = self.suggestion(
-                    ctx, t0=t_dec + 600, session=session, lead=f["_signed"][0], motion=item, fate=fate.then
+                    ctx, t0=t_dec + 60, session=session, lead=f["_signed"][0], motion=item, fate=fate.then
                 )
+                life.events[-1][7] = f'{{"suggestion": {item.suggestion.pk}}}'
             return self._close_motion(item)
         if not life.step(t_dec, ctx.office_user, presidium, "accept", "accepted", texts.DECISION_ACCEPT):
             return self._close_motion(item)
@@ -1215,9 +1259,8 @@ class Writer:
         units = [fate.lead_unit or ctx.units.get(template.dept) or ctx.units[""]]
         if fate.co_units is not None:
             units += fate.co_units
-        elif ctx.upper and rand() < 0.4 and ctx.units.get(""):
-            if ctx.units[""] not in units:
-                units.append(ctx.units[""])
+        elif ctx.upper and rand() < 0.4 and ctx.units.get("") and ctx.units[""] not in units:
+            units.append(ctx.units[""])
 
         def answer(cls):
             return filled["answer"]
@@ -1276,11 +1319,16 @@ def _first(event):
     return event[0]
 
 
+def motion_label(number) -> str:
+    """Motion.label for a motion numbered `number`."""
+    return Motion(number=number).label
+
+
 RECENT_DAYS = 450
 STUCK = {True: 0.25, False: 0.05}  # chance a unit is stuck, for deadlines in the last RECENT_DAYS or before
 FULFIL_STATES = {"replied", "evaluated", "closed", "reported"}
 QUIET_AT_SCALE = frozenset(
-    {"invite", "confirm", "decline", "unit_accept", "unit_contact", "co_opinion", "rate", "fulfil"}
+    {"invite", "confirm", "decline", "unit_accept", "unit_contact", "co_opinion", "rate", "fulfil", "agree_disclosure"}
 )  # notes only: the last rating, which changes the state, is a step and always written
 UPPER = [t for t in texts.SUGGESTIONS if t.upper]
 LOWER = [t for t in texts.SUGGESTIONS if not t.upper]
@@ -1339,6 +1387,7 @@ class ProposalScale:
 
     def run(self) -> None:
         t0 = time.perf_counter()
+        cpu0 = time.process_time()
         cmd = self.cmd
         self.nodes = [n for n in cmd.walk(cmd.root) if n.level in cmd.levels and n.congress_id]
         if not self.nodes:
@@ -1375,6 +1424,7 @@ class ProposalScale:
                 units=units[node.id],
                 unit_names=unit_names,
                 assigning_organ=organs[node.congress_id]["assigning"],
+                assigning_name=organs[node.congress_id]["assigning_name"],
                 committees=organs[node.congress_id]["committees"],
                 office=node.name + ("人大常委会代表联络室" if upper else "人大办"),
                 delegations=delegations.get(node.congress_id, []),
@@ -1402,6 +1452,7 @@ class ProposalScale:
             f"proposals: {counts[Suggestion]:,} suggestions, {counts[Motion]:,} motions, {counts[Signer]:,} signers,"
             f" {counts[Assignment]:,} assignments, {counts[Reply]:,} replies, {counts[Evaluation]:,} ratings,"
             f" {counts[Event]:,} timeline entries in {time.perf_counter() - t0:.1f} s"
+            f" ({time.process_time() - cpu0:.1f} s of this process's CPU)"
         )
 
     def written(self) -> float:
@@ -1448,14 +1499,14 @@ class ProposalScale:
             presidium = organ(c, f"{name}人民代表大会主席团", K.PRESIDIUM)
             if node.level == Level.TOWNSHIP:
                 organ(c, f"{name}人大办", K.WORKING_BODY)
-                found[c] = {"assigning": presidium, "committees": {}}
+                found[c] = {"assigning": presidium, "assigning_name": f"{name}人民代表大会主席团", "committees": {}}
                 continue
             standing = organ(c, f"{name}人大常委会", K.STANDING_COMMITTEE)
             committees = {
                 short: organ(c, f"{name}人民代表大会{short}", K.SPECIAL_COMMITTEE) for short in COMMITTEES[node.level]
             }
             organ(c, f"{name}人大常委会代表联络室", K.WORKING_BODY, standing)
-            found[c] = {"assigning": standing, "committees": committees}
+            found[c] = {"assigning": standing, "assigning_name": f"{name}人大常委会", "committees": committees}
         loader.finish()
         return found
 

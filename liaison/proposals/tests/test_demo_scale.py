@@ -28,7 +28,7 @@ from liaison.proposals.models import (
     Signer,
     Suggestion,
 )
-from liaison.proposals.workflow import LIVE_ASSIGNMENT
+from liaison.proposals.workflow import LIVE_ASSIGNMENT, MOTION_TRANSITIONS, OTHER_STEPS, SUGGESTION_TRANSITIONS
 from liaison.regions.models import Level, Organ, Region
 
 S = Suggestion.Status
@@ -198,14 +198,21 @@ def assert_timelines(suggestions, motions) -> None:
         assert not counted.filter(n=0).exists()
         assert not counted.exclude(version=F("n")).exists()
         now = timezone.now()
-        for item in qs.order_by("?")[:200]:
+        for item in qs.order_by("?")[:1000]:
             steps = list(item.events.order_by("at", "id"))
             assert steps[0].at == item.created_at, item.pk
             assert steps[-1].to_status == item.status, (item.pk, [e.action for e in steps])
             assert all(e.at <= now for e in steps)
+            table = MOTION_TRANSITIONS if isinstance(item, Motion) else SUGGESTION_TRANSITIONS
             state = ""
-            for e in steps:  # each step starts where the one before left the item
+            for e in steps:  # each step starts where the one before left the item, as the workflow allows
                 assert e.from_status == state, (item.pk, e.action, e.from_status, state)
+                if e.action in table:
+                    transition = table[e.action]
+                    assert e.from_status in transition.sources, (item.pk, e.action, e.from_status)
+                    assert transition.target in (None, e.to_status), (item.pk, e.action, e.to_status)
+                else:
+                    assert e.action in OTHER_STEPS, e.action
                 state = e.to_status
     assert (
         not Event.objects.filter(suggestion__in=suggestions, action="register")
