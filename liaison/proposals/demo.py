@@ -483,8 +483,8 @@ class DemoProposals:
         pool = self.others(ctx, need + 12)
         motions = [
             w.motion(ctx, session=nxt, lead=me, fate=Fate(stop="draft")),
-            w.motion(ctx, session=nxt, lead=pool[0], fate=Fate(stop="collecting", cosigners=[*pool[1:4], me], invited=2),
-                     t0=self.now_ts - 3 * DAY),
+            w.motion(ctx, session=nxt, lead=pool[0], t0=self.now_ts - 3 * DAY,
+                     fate=Fate(stop="collecting", cosigners=[*pool[1:4], me], invited=2)),
             w.motion(ctx, session=nxt, lead=me, fate=Fate(stop="collecting", cosigners=pool[4:9], invited=2),
                      t0=self.now_ts - 5 * DAY),
             w.motion(ctx, session=nxt, lead=pool[1], fate=Fate(stop="submitted", cosigners=pool[2 : need + 3],
@@ -502,7 +502,8 @@ class DemoProposals:
                      co_units=[], cosigners=[me, *pool[7 : need + 6]])),
             w.motion(ctx, session=current, lead=pool[7], fate=Fate(stop="replied", decision="accept", late="",
                      cosigners=pool[8 : need + 8])),
-            w.motion(ctx, session=current, fate=Fate(proposer="delegation", decision="accept", stop="replied", late="")),
+            w.motion(ctx, session=current,
+                     fate=Fate(proposer="delegation", decision="accept", stop="replied", late="")),
         ]  # fmt: skip
         if last is not None:
             motions += [
@@ -529,7 +530,8 @@ class DemoProposals:
             at(ctx, "submit", 3, lead=me, fate=Fate(stop="submitted", cosigners=[b])),
             at(ctx, "assign", 20, lead=b, fate=Fate(stop="assigned", late="", cosigners=[me])),
             at(ctx, "assign", 100, lead=c, fate=Fate(stop="assigned", late="stuck")),
-            at(ctx, "reply", 3, lead=c, fate=Fate(stop="replied", cosigners=[me], unrated=frozenset({self.deputy_person}))),
+            at(ctx, "reply", 3, lead=c,
+               fate=Fate(stop="replied", cosigners=[me], unrated=frozenset({self.deputy_person}))),
             at(ctx, "close", 40, lead=me, fate=Fate(stop="closed", publish=True)),
         ]  # fmt: skip
         last, current, upcoming = self.held(ctx)

@@ -618,8 +618,8 @@ class Writer:
             x_pk = self.next_id(Extension)
             reason = texts.EXTENSION_REASONS[int(rand() * len(texts.EXTENSION_REASONS))]
             wanted_str = self.day_str[wanted]
-            life.note(t_ask, lead_user, lead_name, "request_extension", reason,
-                      self.unit_data(ctx, units[0], "lead", f', "deadline": "{wanted_str}", "extension": {x_pk}'))  # fmt: skip
+            data = self.unit_data(ctx, units[0], "lead", f', "deadline": "{wanted_str}", "extension": {x_pk}')
+            life.note(t_ask, lead_user, lead_name, "request_extension", reason, data)
             explanation = ""
             decided = status != "pending"
             if decided:
@@ -718,11 +718,12 @@ class Writer:
             note = ""
             if self.rand() < 0.8:
                 t_f = self.office(self.day_start(due), -self.between(0, 60))
+                data = self.unit_data(ctx, unit, "lead", f', "commitment": {pk}')
                 if (
                     t_f > t_reply
                     and self.state_at(item, t_f) in FULFIL_STATES
-                    and item.life.note(t_f, user, label, "fulfil", "", self.unit_data(ctx, unit, "lead", f', "commitment": {pk}'))
-                ):  # fmt: skip
+                    and item.life.note(t_f, user, label, "fulfil", "", data)
+                ):
                     fulfilled = t_f
                     note = texts.FULFILLED_NOTES[int(self.rand() * len(texts.FULFILLED_NOTES))]
             stamp = self.stamp(t_reply)
@@ -885,9 +886,8 @@ class Writer:
             t_sub = t_resp_max + int(self.between(600, (3 if session else 48) * HOUR))
             if session and t_sub > session.end:
                 t_sub = max(session.end - int(self.between(0, 2 * HOUR)), t_resp_max + 300)
-            if not life.step(
-                t_sub, lead.user_id, lead.name, "submit", "submitted", "", f'{{"opinions": {_j(list(opinions))}}}'
-            ):
+            data = f'{{"opinions": {_j(list(opinions))}}}' if opinions else '{"opinions": []}'
+            if not life.step(t_sub, lead.user_id, lead.name, "submit", "submitted", "", data):
                 return self._close_suggestion(item)
             f["submitted_at"] = t_sub
             disclosure = fate.publish if fate.publish is not None else rand() < 0.35

@@ -3,9 +3,9 @@
 planned — with what was promised —, C cannot be solved now), a dozen motions (议案: 案由、案据、方案),
 the texts that refused suggestions come with (003 §21), and the short notes of every other step.
 
-Placeholders: {region} (the congress's region, e.g. 青岚县), {unit} (the lead unit's name), {place} (a place inside it: a township of a
-county, a county of a prefecture, a village of a township), {road}, {n} (a small number), {year} (the
-year the item is raised), {next} (the year after)."""
+Placeholders: {region} (the congress's region, e.g. 青岚县), {unit} (the lead unit's name), {place} (a
+place inside it: a township of a county, a county of a prefecture, a village of a township), {road},
+{n} (a small number), {year} (the year the item is raised), {next} (the year after)."""
 
 from dataclasses import dataclass
 
