@@ -610,7 +610,7 @@ class Writer:
             if life.note(t_c, lead_user, lead_name, "unit_contact", note, data):
                 C = self.tables[UnitContact]
                 item.children.append(
-                    (UnitContact, C.row(self.next_id(UnitContact), self.stamp(t_c), self.stamp(t_c), A[0], kind, date,
+                    (UnitContact, C.row(self.next_id(UnitContact), (st := self.stamp(t_c)), st, A[0], kind, date,
                                         note, lead_user))
                 )  # fmt: skip
         if extension is not None:
@@ -647,7 +647,7 @@ class Writer:
                 replied[k] = t_co
                 text = texts.CO_OPINIONS[int(rand() * len(texts.CO_OPINIONS))]
                 item.children.append(
-                    (Reply, R.row(self.next_id(Reply), self.stamp(t_co), self.stamp(t_co), A[k], "co_opinion", "",
+                    (Reply, R.row(self.next_id(Reply), (st := self.stamp(t_co)), st, A[k], "co_opinion", "",
                                   text, "", "", user_of(units[k])))
                 )  # fmt: skip
         if t_reply is not None:
@@ -669,7 +669,7 @@ class Writer:
                 text = answer_text(cls)
                 document, document_name = self.document(item, r_pk, cls, text, lead_name, t_reply)
                 item.children.append(
-                    (Reply, R.row(r_pk, self.stamp(t_reply), self.stamp(t_reply), A[0], "answer", cls, text,
+                    (Reply, R.row(r_pk, (st := self.stamp(t_reply)), st, A[0], "answer", cls, text,
                                   document, document_name, lead_user))
                 )  # fmt: skip
                 f["replied_at"], f["answer_class"] = t_reply, cls
@@ -680,6 +680,7 @@ class Writer:
         # the assignments as they stand now
         AT = self.tables[Assignment]
         sid, mid = (None, item.pk) if item.is_motion else (item.pk, None)
+        s_assign, s_day, s_deadline = self.stamp(t_assign), self.day_str[day], self.day_str[deadline]
         for k, unit in enumerate(units):
             if replied[k] is not None:
                 status = "replied"
@@ -692,10 +693,9 @@ class Writer:
                     reminded = self.day_str[remind]
                 overdue = deadline < self.today
             item.children.append(
-                (Assignment, AT.row(A[k], self.stamp(t_assign), self.stamp(replied[k] or accepted[k] or t_assign),
-                                    sid, mid, unit, roles[k], status, round_, self.day_str[day],
-                                    self.day_str[deadline], ctx.office_user, self.stamp(accepted[k]), "",
-                                    self.stamp(replied[k]), reminded, overdue))
+                (Assignment, AT.row(A[k], s_assign, self.stamp(replied[k] or accepted[k] or t_assign), sid, mid,
+                                    unit, roles[k], status, round_, s_day, s_deadline, ctx.office_user,
+                                    self.stamp(accepted[k]), "", self.stamp(replied[k]), reminded, overdue))
             )  # fmt: skip
         return t_reply
 
@@ -765,7 +765,7 @@ class Writer:
             rated += 1
             last = (t, d)
             item.children.append(
-                (Evaluation, EV.row(self.next_id(Evaluation), self.stamp(t), self.stamp(t), sid, mid, d.person_id,
+                (Evaluation, EV.row(self.next_id(Evaluation), (st := self.stamp(t)), st, sid, mid, d.person_id,
                                     round_, sat, comment))
             )  # fmt: skip
         if rated < len(plan):
@@ -846,8 +846,8 @@ class Writer:
         else:
             life.step(t0, lead.user_id, lead.name, "create", "draft")
             item.children.append(
-                (Signer, S.row(self.next_id(Signer), self.stamp(t0), self.stamp(t0), item.pk, None, lead.person_id,
-                               lead.mandate_id, True, "confirmed", self.stamp(t0)))
+                (Signer, S.row(self.next_id(Signer), (st := self.stamp(t0)), st, item.pk, None, lead.person_id,
+                               lead.mandate_id, True, "confirmed", st))
             )  # fmt: skip
             if fate.cosigners is not None:
                 cos = fate.cosigners
@@ -1151,8 +1151,8 @@ class Writer:
         life.step(t0, who[0], who[1], "create", "draft")
         if lead:
             item.children.append(
-                (Signer, S.row(self.next_id(Signer), self.stamp(t0), self.stamp(t0), None, item.pk, lead.person_id,
-                               lead.mandate_id, True, "confirmed", self.stamp(t0)))
+                (Signer, S.row(self.next_id(Signer), (st := self.stamp(t0)), st, None, item.pk, lead.person_id,
+                               lead.mandate_id, True, "confirmed", st))
             )  # fmt: skip
             f["_signed"].append(lead)
             f["_signed_at"].append(t0)
