@@ -273,6 +273,12 @@ class Suggestion(BaseModel):
             models.Index(fields=["region_path", "status"], name="suggestion_scope_status"),
             models.Index(fields=["status", "deadline"], name="suggestion_due"),
             models.Index(fields=["term", "session", "number"], name="suggestion_number"),
+            # the public list of published suggestions (a few among hundreds of thousands)
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(published_at__isnull=False, disclosure_agreed=True),
+                name="suggestion_published",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -390,6 +396,8 @@ class Assignment(BaseModel):
         indexes = [
             models.Index(fields=["unit", "status", "deadline"], name="proposal_asg_unit_queue"),
             models.Index(fields=["status", "deadline"], name="proposal_asg_due"),
+            # the handling reports: the items of a period by the date of their first-round lead assignment
+            models.Index(fields=["role", "round", "assigned_on"], name="proposal_asg_period"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -523,7 +531,7 @@ class Commitment(BaseModel):
     class Meta:
         verbose_name = _("commitment")
         verbose_name_plural = _("commitments")
-        ordering = ["due", "id"]
+        ordering = [models.F("due").asc(nulls_last=True), "id"]
 
 
 class Evaluation(BaseModel):

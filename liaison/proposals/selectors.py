@@ -153,7 +153,7 @@ def _assignments_prefetch() -> Prefetch:
             Prefetch(
                 "replies",
                 queryset=Reply.objects.select_related("author").prefetch_related(
-                    Prefetch("commitments", queryset=Commitment.objects.order_by("due", "id"))
+                    Prefetch("commitments", queryset=Commitment.objects.order_by(F("due").asc(nulls_last=True), "id"))
                 ),
             ),
             Prefetch("contacts", queryset=UnitContact.objects.select_related("author")),
@@ -304,7 +304,7 @@ def assignment_get_for(*, user, pk) -> Assignment:
             Prefetch(
                 "replies",
                 queryset=Reply.objects.select_related("author").prefetch_related(
-                    Prefetch("commitments", queryset=Commitment.objects.order_by("due", "id"))
+                    Prefetch("commitments", queryset=Commitment.objects.order_by(F("due").asc(nulls_last=True), "id"))
                 ),
             ),
             Prefetch("contacts", queryset=UnitContact.objects.select_related("author")),
