@@ -37,9 +37,11 @@ from django.utils import timezone
 
 from liaison.accounts.models import Role, User
 from liaison.core.demo_names import Picker
+from liaison.core.management.datagen import Loader
 from liaison.core.models import AuditLog
 from liaison.deputies.models import Mandate
 from liaison.opinions.models import Category, Opinion
+from liaison.opinions.models import Event as OpinionEvent
 from liaison.opinions.texts import CATEGORIES
 from liaison.regions.models import HandlingUnit, Level, Organ, Session
 
@@ -47,8 +49,10 @@ from .models import Motion, Reply, Suggestion
 from .scale import (
     BEIJING,
     DAY,
+    EPOCH,
     HOUR,
     MODELS,
+    OPENS,
     UPPER,
     Ctx,
     Deputy,
@@ -56,6 +60,7 @@ from .scale import (
     Item,
     Sitting,
     Writer,
+    interim_windows,
     sitting_times,
 )
 
@@ -298,6 +303,7 @@ class DemoProposals:
             leader_user=self.leader(region),
             unit_users=unit_users,
             categories=self.categories,
+            term_start=(term.start_date - EPOCH).days * DAY - BEIJING + OPENS,
         )
 
     # --- the load -------------------------------------------------------------------------------------
@@ -318,12 +324,15 @@ class DemoProposals:
         w.finish()
         w.save_sequences()
         documents = w.write_documents()
+        taken_up = self.opinions_taken_up()
         counts = w.counts
         for model in MODELS:
             if counts[model]:
                 self.cmd.record_load(model._meta.label, counts[model], MARK)
         if self.made_users:
             self.cmd.record_load("accounts.User", self.made_users, "demo: staff of offices and handling units")
+        if taken_up:
+            self.cmd.record_load("opinions.Event", taken_up, "demo: opinions taken up in suggestions")
         self.cmd.record_load("proposals.Reply", documents, "demo: reply documents")
         path = self.cmd.prefecture.path
         states = sum(
@@ -331,6 +340,31 @@ class DemoProposals:
             for model in (Suggestion, Motion)
         )
         return counts[Suggestion], counts[Motion], states
+
+    def opinions_taken_up(self) -> int:
+        """The step the opinions' timelines get when a suggestion that takes them up is submitted
+        (opinions.services.opinion_taken_up, written here at the submission's time): public, so the
+        citizen's tracking page tells it."""
+        links = Suggestion.opinions.through.objects.filter(
+            suggestion__region_path__startswith=self.cmd.prefecture.path, suggestion__submitted_at__isnull=False
+        ).select_related("suggestion__lead", "opinion")
+        loader = Loader(OpinionEvent, timer=self.cmd.timer, now=self.now)
+        users = dict(Role.objects.filter(kind=Role.Kind.DEPUTY).values_list("person_id", "user_id"))
+        for link in links:
+            suggestion, opinion = link.suggestion, link.opinion
+            loader.add(
+                opinion_id=opinion.pk,
+                at=suggestion.submitted_at,
+                actor_id=users.get(suggestion.lead_id),
+                actor_label=suggestion.lead.name,
+                action="taken_up",
+                from_status=opinion.status,
+                to_status=opinion.status,
+                public=True,
+                data={"suggestion": suggestion.pk},
+            )
+        loader.finish()
+        return loader.count
 
     def held(self, ctx: Ctx) -> tuple[Sitting | None, Sitting | None, Sitting | None]:
         """The last session, the current one (the latest that has begun) and the next one."""
@@ -358,18 +392,15 @@ class DemoProposals:
                 if m.suggestion is not None:
                     items.append(m.suggestion)
             for _ in range(per_session):
-                t0 = session.start + int(rng.random() * max(HOUR, session.end - session.start - HOUR))
+                t0 = session.start + int(rng.random() * max(HOUR, session.end - session.start - 3 * HOUR))
                 items.append(w.suggestion(ctx, t0=min(t0, self.now_ts - HOUR), session=session, lead=self.lead(ctx)))
-        intervals = []
-        if last and current:
-            intervals.append((last.end + DAY, current.start - DAY))
-        if current:
-            intervals.append((current.end + DAY, self.now_ts - HOUR))
-        for start, end in intervals:
+        # between the last and the current session, and since the current one
+        intervals = interim_windows([s for s in ctx.sessions if s in (last, current, upcoming)], self.now_ts)
+        for start, end in intervals[-2:]:
             for _ in range(per_interval):
                 t0 = w.office(start + int(rng.random() * max(DAY, end - start)), 0)
-                if t0 >= self.now_ts:
-                    t0 = self.now_ts - int(rng.uniform(1, 48) * HOUR)
+                if t0 >= min(end + 3 * DAY, self.now_ts):
+                    t0 = end - int(rng.uniform(1, 48) * HOUR)
                 items.append(w.suggestion(ctx, t0=t0, session=None, lead=self.lead(ctx)))
         if upcoming:
             for _ in range(motions):

@@ -11,26 +11,35 @@ reply of class A/B/C (B with its commitments), each signer's rating, re-handling
 to the congress's threshold, review, the presidium's decision (accepted, converted into a suggestion
 — which then lives on as one —, or withdrawn with consent) and the handling of accepted ones. Then
 only the steps that have happened by now are written (the demo can also stop an item in a chosen
-state), so states, open assignments and overdue ones come out of the timelines, and every item's
-`Event` rows tell its story step by step.
+state), so states, open assignments and overdue ones come out of the timelines. Every item's `Event`
+rows tell its story with the actions and details the services record (a rating is `rate`, then
+`re_handling` or `evaluated`; a lead unit's return takes a suggestion back to registered; a
+suggestion made from a motion starts as submitted). In the scale data (`detail=False`) the timelines
+keep the changes of state and the rarer steps; co-signing, the units' acceptance, contacts,
+co-units' opinions, the ratings before the last and fulfilled commitments are told by their own rows,
+which carry their times — a third fewer rows to write.
 
-**Decisions where the rules are silent.** Motions get their number when submitted (in submission
-order, per congress, term and session); suggestions when registered. A suggestion converted from a
-motion is registered at the presidium's decision in the session's suggestion sequence. A re-handled
-suggestion's `assigned_on`/`deadline`/`deadline_cap` are those of the current round, and while the
-new round has not been answered its `replied_at` and `answer_class` are empty. A unit that sends an
-assignment back leaves it `returned`; the office's new assignment counts its three months afresh.
+**Decisions where the rules are silent.** As the services do, motions get their number when
+submitted and suggestions when registered (in that order, per congress, term and session); a
+suggestion made from a motion is registered by the office within days of the presidium's decision,
+in the session's sequence. A re-handled suggestion's `assigned_on`/`deadline`/`deadline_cap` are the
+current round's, and until the new round is answered its `replied_at` and `answer_class` are empty.
+B commitments are reported fulfilled, and key supervision is chosen, only in states where the
+workflow allows it. About 5% of the scale data's suggestions are overdue now, mostly of the last
+year (a unit stuck on a matter answers months late; older ones have long been answered).
 
 **gen_data.** Five years of items of every generated congress — as many years as the generated term
 has had (it began 2021-12-28): per congress 5,000 suggestions and 100 motions at province level,
 2,500/50 at prefecture, 1,000/30 at county, 100/0.75 at township level (province scale: 300,000
-suggestions and 5,000 motions). The generated data has one term; the sessions it lacks (1–4) are
-added here, and the organs that assign and follow suggestions (standing committee or presidium,
-special committees). The handling units are the ones the opinions' scale data made (made here when
-it was skipped). Rows are loaded as `opinions.scale` loads its own: tuples through `Table`
-(COPY/executemany), ids allocated in Python, secondary indexes dropped for the load and made again.
+suggestions and 5,000 motions). The generated data has one term (the previous term's items would
+need that term's mandates, which gen_data does not make); the sessions it lacks (1–4) are added
+here, and the organs that assign and follow suggestions (standing committee or presidium, special
+committees). The handling units are the ones the opinions' scale data made (made here when it was
+skipped). Rows are loaded as `opinions.scale` loads its own: tuples through `Table` (COPY or
+executemany), ids allocated in Python, secondary indexes dropped for the load and made again.
 """
 
+import bisect
 import datetime
 import json
 import random
@@ -43,7 +52,7 @@ from django.db import connection
 from liaison.core import deadlines
 from liaison.core.management.datagen import Loader
 from liaison.opinions.scale import DEPARTMENTS, UNIT_KIND, Table
-from liaison.regions.models import Congress, HandlingUnit, Level, Organ, Session
+from liaison.regions.models import Congress, HandlingUnit, Level, Organ, Session, Term
 
 from . import texts
 from .models import (
@@ -184,6 +193,7 @@ class Ctx:
     committees: dict[str, int]  # special committee name (without the congress's prefix) → organ id
     office: str  # label of the liaison office on timelines
     delegations: list[tuple[int, str]] = field(default_factory=list)
+    term_start: int = 0  # 8:30 on the term's first day: the deputies' mandates begin then
     office_user: int | None = None
     leader_user: int | None = None
     unit_users: dict[int, int] = field(default_factory=dict)
@@ -222,6 +232,10 @@ class Fate:
     then: "Fate | None" = None  # motions: the fate of the suggestion it is converted into
     proposer: str = ""  # motions: "deputies", "delegation", "presidium"
     template: int | None = None
+
+
+NATURAL = Fate()  # everything drawn (never changed)
+IN_TIME = Fate(late="")
 
 
 class Life:
@@ -341,6 +355,13 @@ class Writer:
             self.day_str[d] = date.isoformat()
             self.year_of[d] = date.year
             self.working[d] = deadlines.is_working_day(date)
+        # the first office hour of the first working day on or after each day (seconds)
+        self.opens: dict[int, int] = {}
+        following = last + 259
+        for d in range(last + 259, self.first_day - 1, -1):
+            if self.working[d]:
+                following = d
+            self.opens[d] = following * DAY - BEIJING + OPENS
         self.months = {n: {} for n in {REPLY_MONTHS, MAX_MONTHS, REHANDLING_MONTHS}}
         for d in range(self.first_day, last):
             date = EPOCH + datetime.timedelta(days=d)
@@ -363,13 +384,18 @@ class Writer:
         return low + self.rand() * (high - low)
 
     def office(self, ts: int, days: float) -> int:
-        """A moment in office hours (8:30–17:30 Beijing time on a working day) about `days` after `ts`."""
-        d = self.local_day(ts + int(days * DAY))
-        working = self.working
-        while not working.get(d, True):
-            d += 1
-        moment = self.day_start(d) + OPENS + int(self.rand() * OFFICE_SECONDS)
-        return moment if moment > ts else ts + 1200 + int(self.rand() * 4200)
+        """A moment in office hours (8:30–17:30 Beijing time on a working day) about `days` after `ts`
+        (before it when `days` is negative)."""
+        d = (ts + int(days * DAY) + BEIJING) // DAY
+        opens = self.opens.get(d)
+        if opens is None:  # (outside the days prepared: weekends only)
+            while (d + 3) % 7 >= 5:  # (day 0, 1970-01-01, was a Thursday)
+                d += 1
+            opens = d * DAY - BEIJING + OPENS
+        moment = opens + int(self.rand() * OFFICE_SECONDS)
+        if moment <= ts and days >= 0:  # (later the same day)
+            return ts + 1200 + int(self.rand() * 4200)
+        return moment
 
     def end_of(self, d: int) -> int:
         """The last second of local day d."""
@@ -575,8 +601,8 @@ class Writer:
                 elif t_reply is not None and t_reply <= t_dec:
                     t_reply = office(t_dec, self.between(1, 10))
                 extension = (t_ask, t_dec, wanted, status)
-        if fate.late == "" and t_reply is not None and t_reply > end:
-            t_reply = max(t_acc + HOUR, end - HOUR)
+        if fate.late == "" and t_reply is not None and t_reply > end:  # (not before a decision on more time)
+            t_reply = max(t_acc + HOUR, end - HOUR, extension[1] + HOUR if extension else 0)
         # co-units send their opinion before the lead unit replies
         co_times = [None] * len(units)
         for k in range(1, len(units)):
@@ -801,7 +827,7 @@ class Writer:
         opinions: tuple = (),
     ) -> Item:
         """Draw one suggestion raised at t0 (or, with `motion`, made from it by the presidium at t0)."""
-        fate = fate or Fate()
+        fate = fate or NATURAL
         rand = self.rand
         life = Life(self.now_ts, fate.stop, self.quiet)
         item = Item(self.next_id(Suggestion), ctx, False, life)
@@ -855,6 +881,7 @@ class Writer:
                 n = 0 if rand() < 0.55 else (1, 1, 1, 2, 2, 3, 4)[int(rand() * 7)]
                 cos = self.cosigners(ctx, lead, n)
             t_resp_max = t0
+            waiting = False  # a co-signer has not answered by now: the lead cannot submit yet
             if cos:
                 t_inv = t0 + int(self.between(600, 2 * HOUR))
                 data = (
@@ -864,8 +891,12 @@ class Writer:
                 declined = fate.declined
                 for k, d in enumerate(cos):
                     answered = k < len(cos) - fate.invited
-                    t_resp = t_inv + int(self.between(HOUR, (8 if session else 72) * HOUR))
+                    if session:  # the co-signers answer while the session sits
+                        t_resp = t_inv + int(self.between(300, max(600, min(8 * HOUR, session.end - 1800 - t_inv))))
+                    else:
+                        t_resp = t_inv + int(self.between(HOUR, 72 * HOUR))
                     status, responded = "invited", None
+                    waiting = waiting or t_resp > self.now_ts
                     if answered and t_resp <= self.now_ts:
                         no = (k < declined) if declined is not None else rand() < 0.07
                         action = "decline" if no else "confirm"
@@ -880,12 +911,12 @@ class Writer:
                         (Signer, S.row(self.next_id(Signer), self.stamp(t_inv), self.stamp(responded or t_inv),
                                        item.pk, None, d.person_id, d.mandate_id, False, status, self.stamp(responded)))
                     )  # fmt: skip
-            if fate.stop == "draft" or fate.invited:
+            if fate.stop == "draft" or fate.invited or waiting:
                 return self._close_suggestion(item)
             # submission (during the session for a session suggestion)
             t_sub = t_resp_max + int(self.between(600, (3 if session else 48) * HOUR))
             if session and t_sub > session.end:
-                t_sub = max(session.end - int(self.between(0, 2 * HOUR)), t_resp_max + 300)
+                t_sub = t_resp_max + (session.end - t_resp_max) // 2
             data = f'{{"opinions": {_j(list(opinions))}}}' if opinions else '{"opinions": []}'
             if not life.step(t_sub, lead.user_id, lead.name, "submit", "submitted", "", data):
                 return self._close_suggestion(item)
@@ -943,7 +974,7 @@ class Writer:
                 return "重新办理答复：" + filled[cls] + "办理前已与代表当面沟通，听取了代表的意见。"
 
             t_reply = self.handle(
-                item, fate=Fate(late=None if fate.stop is None else ""), units=units, t_assign=f["_rated_at"] + 1,
+                item, fate=NATURAL if fate.stop is None else IN_TIME, units=units, t_assign=f["_rated_at"] + 1,
                 round_=2, answer_text=answer2,
             )  # fmt: skip
             if t_reply is None:
@@ -1111,7 +1142,7 @@ class Writer:
     ) -> Item:
         """Draw one motion for `session`; when the presidium converts it, its suggestion is drawn too
         (item.suggestion)."""
-        fate = fate or Fate()
+        fate = fate or NATURAL
         rand = self.rand
         life = Life(self.now_ts, fate.stop, self.quiet)
         item = Item(self.next_id(Motion), ctx, True, life)
@@ -1129,6 +1160,8 @@ class Writer:
         else:
             lead = None
             drafted = t_dead - int(self.between(2 * HOUR, 20 * HOUR))
+        # drafted within the term (a first session's motions on its first day), hours before the deadline
+        drafted = min(max(drafted, ctx.term_start), t_dead - 4 * HOUR)
         t0 = t0 or min(drafted, self.now_ts - int(self.between(2 * HOUR, 4 * DAY)))
         filled = self.filled(ctx, template, ctx.units.get(template.dept) or ctx.units[""], t0)
         delegation = ctx.delegations[int(rand() * len(ctx.delegations))] if proposer == "delegation" else None
@@ -1146,6 +1179,7 @@ class Writer:
             _signed_at=[],
         )
         S = self.tables[Signer]
+        co_rows = []  # (still asked?, name, row): the ones still asked are dropped at submission
         presidium = ctx.region + "人民代表大会主席团"
         who = (lead.user_id, lead.name) if lead else (ctx.office_user, delegation[1] if delegation else presidium)
         life.step(t0, who[0], who[1], "create", "draft")
@@ -1162,10 +1196,10 @@ class Writer:
                 cos = fate.cosigners
             else:
                 cos = self.cosigners(ctx, lead, ctx.threshold - 1 + int(rand() * 7) + (1 if rand() < 0.3 else 0))
-            t_inv = t0 + int(self.between(HOUR, 30 * HOUR))
+            t_inv = t0 + int(self.between(600, max(1200, min(30 * HOUR, (t_dead - t0) * 0.3))))
             data = _j({"persons": [d.person_id for d in cos], "names": [d.name for d in cos]})
             life.step(t_inv, lead.user_id, lead.name, "invite", "collecting", "", data)
-            window = max(2 * HOUR, min(5 * DAY, (t_dead - t_inv) * 0.7))
+            window = max(HOUR, min(5 * DAY, (t_dead - t_inv) * 0.7))
             declined = fate.declined if fate.declined is not None else (1 if rand() < 0.3 else 0)
             t_last = t_inv
             for k, d in enumerate(cos):
@@ -1182,10 +1216,12 @@ class Writer:
                         if not no:
                             f["_signed"].append(d)
                             f["_signed_at"].append(t_resp)
-                item.children.append(
-                    (Signer, S.row(self.next_id(Signer), self.stamp(t_inv), self.stamp(responded or t_inv), None,
-                                   item.pk, d.person_id, d.mandate_id, False, status, self.stamp(responded)))
+                co_rows.append(
+                    (status == "invited", d.name,
+                     S.row(self.next_id(Signer), self.stamp(t_inv), self.stamp(responded or t_inv), None, item.pk,
+                           d.person_id, d.mandate_id, False, status, self.stamp(responded)))
                 )  # fmt: skip
+            item.children += [(Signer, row) for _asked, _name, row in co_rows]
             if fate.stop == "collecting" or life.state != "collecting":
                 return self._close_motion(item)
             if fate.decision == "withdraw" or (fate.stop is None and rand() < 0.02):
@@ -1200,9 +1236,13 @@ class Writer:
         else:
             t_sub = t0 + int(self.between(600, HOUR))
         actor = (lead.user_id, lead.name) if lead else who
-        data = f'{{"signatures": {len(f["_signed"])}, "dropped": []}}'
+        dropped = [name for asked, name, _row in co_rows if asked]
+        data = f'{{"signatures": {len(f["_signed"])}, "dropped": {_j(dropped)}}}'
         if not life.step(t_sub, actor[0], actor[1], "submit", "submitted", "", data):  # (number: see `events`)
             return self._close_motion(item)
+        if dropped:  # deputies asked who had not answered are taken off the motion (as motion_submit does)
+            gone = {id(row) for asked, _name, row in co_rows if asked}
+            item.children = [(model, row) for model, row in item.children if id(row) not in gone]
         f["submitted_at"] = t_sub
         item.number_at = t_sub
         item.seq_key = ("motion", session)
@@ -1325,7 +1365,7 @@ def motion_label(number) -> str:
 
 
 RECENT_DAYS = 450
-STUCK = {True: 0.25, False: 0.05}  # chance a unit is stuck, for deadlines in the last RECENT_DAYS or before
+STUCK = {True: 0.32, False: 0.05}  # chance a unit is stuck, for deadlines in the last RECENT_DAYS or before
 FULFIL_STATES = {"replied", "evaluated", "closed", "reported"}
 QUIET_AT_SCALE = frozenset(
     {"invite", "confirm", "decline", "unit_accept", "unit_contact", "co_opinion", "rate", "fulfil", "agree_disclosure"}
@@ -1403,7 +1443,8 @@ class ProposalScale:
         thresholds = dict(
             Congress.objects.filter(pk__in=[n.congress_id for n in self.nodes]).values_list("id", "motion_threshold")
         )
-        first = min(s[1] for s in EARLIER_SESSIONS) - datetime.timedelta(days=7)
+        first = min(s[1] for s in EARLIER_SESSIONS) - datetime.timedelta(days=60)
+        term_starts = dict(Term.objects.filter(pk__in={n.term_id for n in self.nodes}).values_list("id", "start_date"))
         writer = Writer(cmd, rng=self.rng, first_day=first, now=cmd.now, detail=False)
         writer.load_sequences({n.term_id for n in self.nodes})
         dropped = drop_indexes(cmd, BULK_MODELS, "proposals")
@@ -1429,6 +1470,7 @@ class ProposalScale:
                 office=node.name + ("人大常委会代表联络室" if upper else "人大办"),
                 delegations=delegations.get(node.congress_id, []),
                 categories=categories,
+                term_start=(term_starts[node.term_id] - EPOCH).days * DAY - BEIJING + OPENS,
             )
             self.congress(writer, ctx)
         writer.finish()
@@ -1607,18 +1649,23 @@ class ProposalScale:
         rest = max(0, n_suggestions - converted)
         n_session = int(rest * SESSION_SHARE + 0.5) if held else 0
         for session, n in zip(held, _split(n_session, len(held)), strict=True):
-            span = max(HOUR, session.end - session.start - HOUR)
+            span = max(HOUR, session.end - session.start - 3 * HOUR)
             for _ in range(n):
                 t0 = session.start + int(rand() * span)
                 items.append(writer.suggestion(ctx, t0=min(t0, now - HOUR), session=session, lead=lead()))
-        # between sessions: any working day of the term so far, a little more often in later years
-        start = held[0].start if held else now - 365 * DAY
-        days = max(1, (now - start) // DAY)
+        # between sessions (not while one sits: 003 §34), a little more often in later years
+        windows = interim_windows(ctx.sessions, now) or [(now - 365 * DAY, now - DAY)]
+        ends, total = [], 0
+        for start, end in windows:
+            total += end - start
+            ends.append(total)
         for _ in range(rest - n_session):
-            t0 = start + int(days * (rand() ** 0.85)) * DAY
-            t0 = writer.office(t0, 0)
-            if t0 >= now:
-                t0 = now - int(writer.between(HOUR, 3 * DAY))
+            x = int(total * rand() ** 0.85)
+            k = bisect.bisect_right(ends, x)
+            start, end = windows[min(k, len(windows) - 1)]
+            t0 = writer.office(end - (ends[min(k, len(windows) - 1)] - x), 0)
+            if t0 >= min(end + 3 * DAY, now):
+                t0 = end - int(writer.between(HOUR, 2 * DAY))
             items.append(writer.suggestion(ctx, t0=t0, session=None, lead=lead()))
         writer.write(items)
 
@@ -1630,6 +1677,21 @@ class ProposalScale:
         index = self.township_index = getattr(self, "township_index", -1) + 1
         per = motions
         return suggestions, int((index + 1) * per + 0.5) - int(index * per + 0.5)
+
+
+def interim_windows(sessions: list[Sitting], now: int) -> list[tuple[int, int]]:
+    """The times between sessions up to now when suggestions are raised as interim ones: from the day
+    after a session closes to a week before the next opens (so that a draft is in before it sits)."""
+    windows = []
+    for k, session in enumerate(sessions):
+        if session.end >= now:
+            break
+        start = session.end + DAY
+        end = sessions[k + 1].start - 7 * DAY if k + 1 < len(sessions) else now
+        end = min(end, now - HOUR)
+        if end - start > DAY:
+            windows.append((start, end))
+    return windows
 
 
 def sitting_times(pk, number, start: datetime.date, end: datetime.date, deadline) -> tuple:

@@ -3,9 +3,11 @@ and in `manage.py gen_data` (proportional counts); in both, rows that agree with
 workflow would have left them: numbering without gaps, one live lead assignment while handling,
 deadlines by the Civil Code's months, ratings only by signers, timelines that end in the item's state."""
 
+import datetime
 import io
 import zipfile
 from collections import defaultdict
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -15,6 +17,7 @@ from django.utils import timezone
 from liaison.accounts.models import Role, User
 from liaison.core import deadlines
 from liaison.core.tests.test_demo import demo_output  # noqa: F401  (the demo, loaded once for the module)
+from liaison.opinions.models import Event as OpinionEvent
 from liaison.proposals import scale
 from liaison.proposals.models import (
     Assignment,
@@ -29,8 +32,9 @@ from liaison.proposals.models import (
     Suggestion,
 )
 from liaison.proposals.workflow import LIVE_ASSIGNMENT, MOTION_TRANSITIONS, OTHER_STEPS, SUGGESTION_TRANSITIONS
-from liaison.regions.models import Level, Organ, Region
+from liaison.regions.models import Level, Organ, Region, Session
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 S = Suggestion.Status
 M = Motion.Status
 HANDLING = {S.ASSIGNED, S.RE_HANDLING}
@@ -41,11 +45,35 @@ MOTION_NUMBERED = set(M.values) - {M.DRAFT, M.COLLECTING}
 
 # --- what must hold of any set of generated items ---------------------------------------------------------
 def assert_coherent(suggestions, motions) -> None:
+    assert_timing(suggestions, motions)
     assert_numbering(suggestions, motions)
     assert_signers(suggestions, motions)
     assert_assignments(suggestions, motions)
     assert_replies_and_ratings(suggestions, motions)
     assert_timelines(suggestions, motions)
+
+
+def assert_timing(suggestions, motions) -> None:
+    """Session suggestions handed in while their session is open for them, interim ones not while a
+    session of the term sits; motions before their session's deadline."""
+    sittings = defaultdict(list)
+    for term, start, end in Session.objects.values_list("term_id", "start_date", "end_date"):
+        sittings[term].append((start, end))
+    rows = suggestions.filter(submitted_at__isnull=False, from_motion__isnull=True).values_list(
+        "timing", "term_id", "submitted_at", "session__notice_date", "session__start_date", "session__end_date"
+    )
+    assert rows
+    for timing, term, submitted_at, notice, start, end in rows:
+        day = timezone.localdate(submitted_at)
+        if timing == "session":
+            assert (notice or start) <= day <= end, (day, start, end)
+        else:
+            assert not any(a <= day <= b for a, b in sittings[term]), day
+    for submitted_at, deadline, start in motions.filter(submitted_at__isnull=False).values_list(
+        "submitted_at", "session__motion_deadline", "session__start_date"
+    ):
+        limit = deadline or datetime.datetime.combine(start, datetime.time(23, 59, 59), tzinfo=SHANGHAI)
+        assert submitted_at <= limit, (submitted_at, limit)
 
 
 def assert_numbering(suggestions, motions) -> None:
@@ -262,6 +290,10 @@ def test_demo_has_suggestions_and_motions_in_every_state(demo):
     keys = suggestions.filter(key_supervision=True, supervising_organ__kind=Organ.Kind.SPECIAL_COMMITTEE)
     assert keys.filter(congress__level=Level.COUNTY).exists() and keys.filter(congress__level=Level.PREFECTURE).exists()
     assert suggestions.filter(opinions__isnull=False).exists()
+    # the citizens see on their opinion's timeline that a deputy took the matter up
+    links = Suggestion.opinions.through.objects.filter(suggestion__in=suggestions.filter(submitted_at__isnull=False))
+    taken_up = OpinionEvent.objects.filter(action="taken_up", public=True, opinion__suggestions__in=suggestions)
+    assert {(e.data["suggestion"], e.opinion_id) for e in taken_up} == {(x.suggestion_id, x.opinion_id) for x in links}
     assert suggestions.filter(from_motion__isnull=False).exists()
     assert suggestions.filter(disclosure_agreed=True, published_at__isnull=False).exists()
     assert motions.filter(status=M.WITHDRAWN).exclude(withdrawal_reason="").exists()
