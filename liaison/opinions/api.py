@@ -30,7 +30,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import codes_4xx
 
 from liaison.api.auth import staff_auth
-from liaison.api.schemas import ErrorOut
+from liaison.api.schemas import ErrorOut, PageOut, PageQuery, Ref
 from liaison.core import files
 from liaison.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from liaison.core.requestlocal import client_ip
@@ -45,7 +45,6 @@ from .workflow import actions_for
 
 router = Router(tags=["opinions"])
 PUBLIC, STAFF, UNIT = ["opinions · public"], ["opinions · staff"], ["opinions · handling units"]
-PAGE_SIZE, PAGE_SIZE_MAX = 20, 100
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{16,64}")
 RECEIPT_SALT = "liaison.opinions.api.receipt"
 
@@ -56,24 +55,6 @@ class IdempotencyKeyReused(Conflict):
 
 
 # --- schemas ----------------------------------------------------------------------------------------
-
-
-class Ref(Schema):
-    id: int
-    name: str
-
-
-class PageOut(Schema):
-    count: int = Field(description=f"matching rows, exact up to {selectors.COUNT_CAP}")
-    count_capped: bool = Field(description="true when more rows match than `count` says")
-    page: int
-    page_size: int
-    has_next: bool
-
-
-class PageQuery(Schema):
-    page: int = Field(1, ge=1, le=10000)
-    page_size: int = Field(PAGE_SIZE, ge=1, le=PAGE_SIZE_MAX)
 
 
 class CategoryOut(Schema):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from liaison.accounts.models import Role
 from liaison.core.crypto import mask_email, mask_phone, mask_text
 from liaison.core.exceptions import NotFound
+from liaison.core.paging import COUNT_CAP, capped_count  # noqa: F401  (used by the views and the API)
 
 from . import rules
 from .models import Assignment, Attachment, Event, Extension, Opinion, Reply, UnitContact
@@ -18,7 +19,6 @@ from .services import normalize_tracking_code, rated_since_answer
 from .workflow import ANSWERED_STATES, LIVE_ASSIGNMENT, OPEN_STATES
 
 S = Opinion.Status
-COUNT_CAP = 5000
 SORTS = {
     "newest": ("-created_at", "-id"),
     "oldest": ("created_at", "id"),
@@ -83,12 +83,6 @@ def opinion_queue_for(*, user, filters: QueueFilters | None = None) -> QuerySet[
         by_text = Q(title__icontains=term) | Q(text__icontains=term)
         qs = qs.filter(by_text | Q(tracking_code=code)) if len(code) >= 8 else qs.filter(by_text)
     return qs.select_related("region", "category", "station").order_by(*SORTS.get(f.sort, SORTS["oldest"]))
-
-
-def capped_count(qs: QuerySet) -> tuple[int, bool]:
-    """The number of rows up to COUNT_CAP, and whether there are more (lists say "5,000+")."""
-    n = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
-    return min(n, COUNT_CAP), n > COUNT_CAP
 
 
 def opinion_get_for(*, user, pk) -> Opinion:

@@ -20,12 +20,10 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -34,6 +32,7 @@ from liaison.core import deadlines, files
 from liaison.core.errors import add_to_form, as_page
 from liaison.core.exceptions import ApplicationError, Conflict, NotFound
 from liaison.core.exceptions import PermissionDenied as AppPermissionDenied
+from liaison.core.paging import CappedPaginator
 from liaison.deputies.public_views import page_number, region_options
 from liaison.regions.models import CONGRESS_LEVELS, Region
 
@@ -89,15 +88,6 @@ def due_info(deadline: datetime.date | None, today: datetime.date) -> tuple[str,
 
 
 # --- the triage queue -------------------------------------------------------------------------------
-
-
-class CappedPaginator(Paginator):
-    """Counts up to selectors.COUNT_CAP rows; the page says "5000+" beyond."""
-
-    @cached_property
-    def count(self):
-        n, self.more = selectors.capped_count(self.object_list)
-        return n
 
 
 STATUS_FILTERS = [("open", gettext_lazy("open")), ("all", gettext_lazy("all")), *S.choices]

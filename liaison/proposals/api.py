@@ -35,9 +35,10 @@ from ninja.responses import codes_4xx
 
 from liaison.accounts.models import User
 from liaison.api.auth import staff_auth
-from liaison.api.schemas import ErrorOut
+from liaison.api.schemas import ErrorOut, PageOut, PageQuery, Ref
 from liaison.core import files
 from liaison.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+from liaison.core.paging import capped_count
 from liaison.regions.models import Region
 
 from . import handling, motions, rules, selectors, services
@@ -47,8 +48,6 @@ from .workflow import LIVE_ASSIGNMENT, allowed, event_label
 router = Router(tags=["proposals"])
 SUGGESTIONS, MOTIONS = ["proposals · suggestions"], ["proposals · motions"]
 UNITS, OFFICE = ["proposals · handling units"], ["proposals · office"]
-PAGE_SIZE, PAGE_SIZE_MAX = 20, 100
-COUNT_CAP = 5000
 MAX_ID = 2**63 - 1
 # An id in a query or a body: beyond any row's is a 422, never a database overflow.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -64,27 +63,9 @@ class IdempotencyKeyReused(Conflict):
 # --- schemas: shared ---------------------------------------------------------------------------------
 
 
-class Ref(Schema):
-    id: int
-    name: str
-
-
 class NumberRef(Schema):
     id: int
     number: int
-
-
-class PageOut(Schema):
-    count: int = Field(description=f"matching rows, exact up to {COUNT_CAP}")
-    count_capped: bool = Field(description="true when more rows match than `count` says")
-    page: int
-    page_size: int
-    has_next: bool
-
-
-class PageQuery(Schema):
-    page: int = Field(1, ge=1, le=10000)
-    page_size: int = Field(PAGE_SIZE, ge=1, le=PAGE_SIZE_MAX)
 
 
 class VersionIn(Schema):
@@ -563,13 +544,8 @@ def _num(obj) -> dict | None:
     return {"id": obj.pk, "number": obj.number} if obj is not None else None
 
 
-def _capped_count(qs) -> tuple[int, bool]:
-    n = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
-    return min(n, COUNT_CAP), n > COUNT_CAP
-
-
 def _page(qs, query: PageQuery, build, *, prepare=None) -> dict:
-    count, capped = _capped_count(qs)
+    count, capped = capped_count(qs)
     start = (query.page - 1) * query.page_size
     rows = list(qs[start : start + query.page_size + 1])
     has_next = len(rows) > query.page_size

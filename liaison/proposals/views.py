@@ -23,12 +23,10 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -37,6 +35,7 @@ from liaison.core import files
 from liaison.core.errors import add_to_form, as_page
 from liaison.core.exceptions import ApplicationError, Conflict, NotFound
 from liaison.core.exceptions import PermissionDenied as AppPermissionDenied
+from liaison.core.paging import CappedPaginator
 from liaison.deputies.public_views import page_number
 from liaison.regions.models import Session, Term
 
@@ -48,7 +47,6 @@ from .workflow import actions_for as workflow_actions
 
 PAGE_SIZE = 50
 BOARD_PAGE_SIZE = 100
-COUNT_CAP = 5000
 PICKER_SIZE = 20
 S = Suggestion.Status
 DOCUMENT_TYPES = {
@@ -126,16 +124,6 @@ def due_info(deadline: datetime.date | None, today: datetime.date) -> tuple[str,
 
 def user_role_kinds(user) -> set[str]:
     return {r.kind for r in user.active_roles()}
-
-
-class CappedPaginator(Paginator):
-    """Counts up to COUNT_CAP rows; the page says "more than 5000" beyond."""
-
-    @cached_property
-    def count(self):
-        n = self.object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
-        self.more = n > COUNT_CAP
-        return min(n, COUNT_CAP)
 
 
 # --- the list ---------------------------------------------------------------------------------------

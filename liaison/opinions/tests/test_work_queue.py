@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from liaison.core import deadlines
+from liaison.core import deadlines, paging
 from liaison.core.models import AuditLog
-from liaison.opinions import selectors, services
+from liaison.opinions import services
 from liaison.opinions.models import Category, Opinion
 
 from .test_work_opinion import PHONE, advance, staff_registered
@@ -146,7 +146,7 @@ def test_pagination_and_capped_count(client, ow, submit, monkeypatch):
     assert "53" in text and "page=2" in text
     assert len(client.get(QUEUE + "?page=2").context["rows"]) == 3
     assert len(client.get(QUEUE + "?page=99").context["rows"]) == 3  # past the end: the last page
-    monkeypatch.setattr(selectors, "COUNT_CAP", 20)
+    monkeypatch.setattr(paging, "COUNT_CAP", 20)
     capped = client.get(QUEUE)
     assert capped.context["more"] is True
     assert "20" in capped.content.decode()

@@ -3,15 +3,10 @@ invitations to co-sign, the office's suggestions to register, the replies overdu
 
 from django import template
 
+from liaison.core.paging import capped_count
 from liaison.proposals import rules, selectors
 
 register = template.Library()
-COUNT_CAP = 5000
-
-
-def _capped(qs) -> tuple[int, bool]:
-    n = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
-    return min(n, COUNT_CAP), n > COUNT_CAP
 
 
 @register.inclusion_tag("proposals/work/_home_cards.html", takes_context=True)
@@ -25,9 +20,9 @@ def proposals_home_cards(context):
         cards["invitations"] = selectors.invitations_for(user=user).count()
     if rules.can(user, "office"):
         filters = selectors.ListFilters(status="submitted")
-        cards["to_register"], cards["to_register_more"] = _capped(
+        cards["to_register"], cards["to_register_more"] = capped_count(
             selectors.suggestion_list_for(user=user, filters=filters)
         )
     if rules.can(user, "overdue_board"):
-        cards["overdue"], cards["overdue_more"] = _capped(selectors.overdue_board_for(user=user))
+        cards["overdue"], cards["overdue_more"] = capped_count(selectors.overdue_board_for(user=user))
     return cards
