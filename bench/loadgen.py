@@ -12,7 +12,8 @@ SCENARIO.json says what to send:
 
 Each of `connections` keep-alive connections sends its next request as soon as the previous answer is
 read (closed loop). When `per_address` is set, a connection is closed after that many requests and
-opened again from another source address of 127.0.0.0/8 (127.1.0.1, 127.1.0.2, …), so that the
+opened again from another source address of 127.0.0.0/8 (consecutive ones, from a random start in
+127.1.0.1 … 127.254.254.255, so that neither the warm-up nor an earlier run has used them), so that the
 server's per-address limits see many citizens, as they would in production. When the time is up no
 new request is sent and the ones in flight are awaited, so that every request has an answer: the
 acknowledgements written to OUT.json can then be compared with the rows committed.
@@ -227,7 +228,9 @@ async def run(spec: dict) -> dict:
     scenario = KINDS[spec["kind"]](spec)
     seconds, connections = float(spec["seconds"]), int(spec["connections"])
     per_address = int(spec.get("per_address") or 0)
-    addresses = itertools.count(1)
+    # Each run starts at a random place among the 16 million addresses of 127.1.0.1 … 127.254.254.255:
+    # the warm-up and earlier runs within the hour counted against the addresses they used.
+    addresses = itertools.count(random.SystemRandom().randrange(0, 250 * 65025))
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     errors: dict[str, int] = {}

@@ -5,9 +5,26 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
+from django.db import connection
 from django.db.models import Q
 
 from .models import Role
+
+
+def _next_prefix(prefix: str) -> str:
+    """The smallest string greater than every string that starts with `prefix` (byte order)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def path_prefix_q(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, in the form each database answers from an index: a range on
+    SQLite (its LIKE ignores a binary index), LIKE 'prefix%' on PostgreSQL (pattern operator class
+    index, see Mandate.Meta.indexes). Paths hold only digits and '/', so byte order is safe."""
+    if not prefix:
+        return Q()
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": _next_prefix(prefix)})
+    return Q(**{f"{field}__startswith": prefix})
 
 
 @dataclass(frozen=True)
@@ -29,7 +46,7 @@ class Scope:
         """A filter on a materialized region path field (e.g. "region__path" or "region_path")."""
         if not self.region_paths:
             return Q(pk__in=[])
-        return reduce(or_, (Q(**{f"{path_lookup}__startswith": p}) for p in self.region_paths))
+        return reduce(or_, (path_prefix_q(path_lookup, p) for p in self.region_paths))
 
     def covers_path(self, path: str) -> bool:
         return any(path.startswith(p) for p in self.region_paths)

@@ -31,7 +31,7 @@ def snapshot(obj: models.Model, *, secret_fields: frozenset[str] = frozenset()) 
     """The concrete field values of a record, JSON-safe; fields named secret are written as '***'."""
     data = {}
     for field in obj._meta.concrete_fields:
-        if field.name in SKIP_FIELDS:
+        if field.name in SKIP_FIELDS or field.generated:  # a generated column follows the others
             continue
         name = field.attname
         value = getattr(obj, name)

@@ -7,29 +7,12 @@ never widens what a user may change)."""
 from functools import reduce
 from operator import or_
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
 from liaison.accounts.models import Role
-from liaison.accounts.scope import scope_for
+from liaison.accounts.scope import _next_prefix, path_prefix_q, scope_for
 
 NOTHING = Q(pk__in=[])
-
-
-def _next_prefix(prefix: str) -> str:
-    """The smallest string greater than every string that starts with `prefix` (byte order)."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def path_prefix_q(field: str, prefix: str) -> Q:
-    """`field` starts with `prefix`, in the form each database answers from an index: a range on
-    SQLite (its LIKE ignores a binary index), LIKE 'prefix%' on PostgreSQL (pattern operator class
-    index, see Mandate.Meta.indexes). Paths hold only digits and '/', so byte order is safe."""
-    if not prefix:
-        return Q()
-    if connection.vendor == "sqlite":
-        return Q(**{f"{field}__gte": prefix, f"{field}__lt": _next_prefix(prefix)})
-    return Q(**{f"{field}__startswith": prefix})
 
 
 def letters_prefix_q(field: str, prefix: str) -> Q:

@@ -71,10 +71,15 @@ def categories_for(user):
 
 
 def units_for(user):
-    """Handling units a user's opinions may go to: in the regions above and within their scope (the
-    service still checks each opinion's level and region)."""
-    q = Q(region_id__in=_scope_lineage_ids(user)) | scope_for(user).region_q("region__path")
-    return HandlingUnit.objects.filter(q, is_active=True).select_related("region").order_by("region__path", "name")
+    """Handling units the queue's bulk assignment offers: those of the regions the user works in and
+    of the regions above (the service still checks each opinion's level and region). Units further
+    down (a province holds thousands) are chosen on the opinion's own page, which offers exactly the
+    units of its level and place."""
+    return (
+        HandlingUnit.objects.filter(region_id__in=_scope_lineage_ids(user), is_active=True)
+        .select_related("region")
+        .order_by("region__path", "name")
+    )
 
 
 def regions_for(user) -> list[tuple[int, str, int]]:

@@ -122,7 +122,9 @@ def _tell(users, kind: str, opinion: Opinion, dedupe: str = "", **extra) -> None
 
 @events.handles(events.OpinionSubmitted)
 def on_submitted(event):
-    opinion = Opinion.objects.get(pk=event.opinion_id)
+    opinion = Opinion.objects.only("id", "tracking_code", "title", "queue_region_id", "station_id", "escalations").get(
+        pk=event.opinion_id
+    )
     _tell(handlers_of(opinion), "opinion.received", opinion)
 
 

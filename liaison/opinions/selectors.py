@@ -9,6 +9,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from liaison.accounts.models import Role
+from liaison.accounts.scope import path_prefix_q
 from liaison.core.crypto import mask_email, mask_phone, mask_text
 from liaison.core.exceptions import NotFound
 from liaison.core.paging import COUNT_CAP, capped_count  # noqa: F401  (used by the views and the API)
@@ -16,7 +17,7 @@ from liaison.core.paging import COUNT_CAP, capped_count  # noqa: F401  (used by 
 from . import rules
 from .models import Assignment, Attachment, Event, Extension, Opinion, Reply, UnitContact
 from .services import normalize_tracking_code, rated_since_answer
-from .workflow import ANSWERED_STATES, LIVE_ASSIGNMENT, OPEN_STATES
+from .workflow import ANSWERED_STATES, LIVE_ASSIGNMENT
 
 S = Opinion.Status
 SORTS = {
@@ -62,11 +63,11 @@ def opinion_queue_for(*, user, filters: QueueFilters | None = None) -> QuerySet[
     if f.queue == "mine" and (user.has_role(Role.Kind.LIAISON_OFFICER, Role.Kind.STATION_STAFF)):
         qs = qs.filter(_mine_q(user))
     if f.status == "open":
-        qs = qs.filter(status__in=OPEN_STATES)
+        qs = qs.filter(still_open=True)  # answered from the partial indexes on open opinions
     elif f.status in S.values:
         qs = qs.filter(status=f.status)
     if f.region_path:
-        qs = qs.filter(region_path__startswith=f.region_path)
+        qs = qs.filter(path_prefix_q("region_path", f.region_path))
     if f.category_id:
         qs = qs.filter(category_id=f.category_id)
     if f.channel in Opinion.Channel.values:

@@ -47,7 +47,7 @@ from liaison.core import crypto, deadlines, files
 from liaison.core.audit import audit_record, snapshot
 from liaison.core.exceptions import NotFound, ValidationFailed
 from liaison.core.models import AuditLog
-from liaison.regions.models import CONGRESS_LEVELS, LEVEL_ORDER, Congress, HandlingUnit, Region, path_ids
+from liaison.regions.models import CONGRESS_LEVELS, LEVEL_ORDER, HandlingUnit, Region, path_ids
 
 from . import events, rules
 from . import exceptions as errors
@@ -89,12 +89,10 @@ def _today() -> datetime.date:
 def queue_region_for(region: Region) -> Region:
     """The region whose congress handles an opinion about `region`: itself when it has a congress,
     else the nearest ancestor that has one."""
-    ids = path_ids(region.path)
-    with_congress = set(Congress.objects.filter(region_id__in=ids).values_list("region_id", flat=True))
-    for pk in reversed(ids):
-        if pk in with_congress:
-            return region if pk == region.pk else Region.objects.get(pk=pk)
-    raise ValidationFailed(_("No congress handles opinions for this region."), field="region")
+    nearest = Region.objects.filter(pk__in=path_ids(region.path), congress__isnull=False).order_by("-depth").first()
+    if nearest is None:
+        raise ValidationFailed(_("No congress handles opinions for this region."), field="region")
+    return region if nearest.pk == region.pk else nearest
 
 
 def _level_rank(level: str) -> int:
@@ -297,9 +295,9 @@ def opinion_submit(
     unverified, and never used to send SMS."""
     key = (idempotency_key or "").strip()[:64] or None
     if key:
-        existing = Opinion.objects.filter(idempotency_key=key).first()
+        existing = Opinion.objects.filter(idempotency_key=key).values_list("pk", flat=True).first()
         if existing is not None:
-            return existing, ""
+            return Opinion.objects.get(pk=existing), ""
     if channel not in Opinion.Channel.values:
         raise ValidationFailed(_("Choose how the opinion came in."), field="channel")
     staff = actor is not None

@@ -10,6 +10,7 @@ that every worker process and every machine sees the same count.
 A limit of 0 turns the check off."""
 
 import math
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -51,11 +52,19 @@ def attempts_check(*, kind: str, ip: str | None) -> None:
     raise error(error.message_with_wait % {"minutes": minutes}, extra={"retry_after": minutes * 60})
 
 
+PURGE_EVERY = 60.0  # seconds between two purges of old rows by one process
+_last_purge = [float("-inf")]
+
+
 @transaction.atomic
 def attempt_record(*, kind: str, ip: str | None) -> None:
-    """Count one attempt of the address; rows older than a day go at the same time."""
+    """Count one attempt of the address. Rows older than a day go too, at most once a minute per
+    process (not on every submission: under a burst that delete was a statement per request)."""
     if _limit(kind) <= 0 or not ip:
         return
     now = timezone.now()
-    PublicAttempt.objects.filter(at__lt=now - KEEP).delete()
+    tick = time.monotonic()
+    if tick - _last_purge[0] >= PURGE_EVERY:
+        _last_purge[0] = tick
+        PublicAttempt.objects.filter(at__lt=now - KEEP).delete()
     PublicAttempt.objects.create(kind=kind, ip=ip, at=now)

@@ -64,7 +64,7 @@ EVENT_LABELS = {
 }
 
 # Opinions still waiting for someone: the triage queue and the deadline machinery look at these.
-OPEN_STATES = frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED, S.ESCALATED, S.REPLIED, S.FED_BACK})
+OPEN_STATES = frozenset(S(value) for value in Opinion.OPEN_STATUSES)  # the column `still_open`
 # States in which the citizen has an answer to read.
 ANSWERED_STATES = frozenset({S.ANSWERED_ON_SPOT, S.FED_BACK, S.CLOSED})
 LIVE_ASSIGNMENT = ("pending", "accepted")

@@ -221,7 +221,7 @@ class Loader:
 
         self.model, self.timer, self.connection = model, timer, connection
         self.table = model._meta.db_table
-        self.fields = [f for f in model._meta.concrete_fields]
+        self.fields = [f for f in model._meta.concrete_fields if not f.generated]  # the database computes those
         self.pk_attname = model._meta.pk.attname
         ops = connection.ops
         self.converters = {}

@@ -48,3 +48,54 @@ def test_connection_settings_for_the_engine():
     else:
         assert connection.vendor == "postgresql"
         assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_writers_take_turns_on_the_lock_file():
+    """A writer waits while another holds a transaction, and goes on as soon as it ends (not after
+    one of SQLite's sleeps of up to 100 ms); the turn is released by COMMIT and by ROLLBACK."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the lock file is SQLite's")
+    import time
+
+    from django.db import transaction
+
+    root = region_create(actor=None, name="轮候省", code="990000000000", level="province", parent=None)
+    holding = threading.Event()
+    release = threading.Event()
+    released_at: list[float] = []
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                Region.objects.filter(pk=root.pk).update(name="轮候省一")
+                holding.set()
+                release.wait(5)
+                released_at.append(time.monotonic())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert holding.wait(5)
+    lock_path = connection.settings_dict["NAME"] + "-writer.lock"
+    threading.Timer(0.45, release.set).start()
+    started = time.monotonic()
+    with transaction.atomic():
+        Region.objects.filter(pk=root.pk).update(name="轮候省二")
+        entered = time.monotonic()
+    thread.join()
+    import os
+
+    assert os.path.exists(lock_path)
+    assert entered - started >= 0.4  # it waited for the holder
+    assert entered - released_at[0] < 0.03  # and went on at once
+    root.refresh_from_db()
+    assert root.name == "轮候省二"
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Region.objects.filter(pk=root.pk).update(name="撤销")
+        raise RuntimeError
+    with transaction.atomic():  # the rollback gave the turn back
+        Region.objects.filter(pk=root.pk).update(name="轮候省三")
+    root.refresh_from_db()
+    assert root.name == "轮候省三"
