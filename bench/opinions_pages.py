@@ -3,8 +3,8 @@ environment).
 
     python bench/opinions_pages.py setup   DIR   # accounts, their sessions, the pages to load, the
                                                  # submission texts and regions → DIR/setup.json
-    python bench/opinions_pages.py profile DIR   # per page: status, SQL queries, the slowest with its
-                                                 # plan, the time alone → DIR/profile.json
+    python bench/opinions_pages.py profile DIR [opinions,proposals]   # per page: status, SQL queries,
+                                                 # the slowest with its plan, the time alone → DIR/profile.json
     python bench/opinions_pages.py count   DIR PREFIX ACKS.json   # rows committed by a submission run
 
 The accounts (made once, idempotent): a liaison officer of the generated province (gen_data's
@@ -38,6 +38,9 @@ from liaison.accounts.models import Role, User  # noqa: E402
 from liaison.opinions.models import Assignment, Opinion  # noqa: E402
 from liaison.opinions.texts import TEMPLATES  # noqa: E402
 from liaison.opinions.workflow import LIVE_ASSIGNMENT, OPEN_STATES  # noqa: E402
+from liaison.proposals.models import Assignment as ProposalAssignment  # noqa: E402
+from liaison.proposals.models import Motion, Suggestion  # noqa: E402
+from liaison.proposals.workflow import LIVE_ASSIGNMENT as PROPOSAL_LIVE_ASSIGNMENT  # noqa: E402
 from liaison.regions.models import Level, Region  # noqa: E402
 
 GEN_ROOT = "980000000000"
@@ -61,33 +64,33 @@ def session_cookie(user: User) -> dict:
     return {name: client.cookies[name].value}
 
 
+def most(rows, field: str = "unit"):
+    """The value of `field` that the most of `rows` share."""
+    return rows.values(field).annotate(n=Count("id")).order_by("-n").values_list(field, flat=True).first()
+
+
 def setup(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     root = Region.objects.get(code=GEN_ROOT)
     open_here = Opinion.objects.filter(status__in=OPEN_STATES)
     # the county whose office has the most open opinions in its own queue
-    county_id = (
-        open_here.filter(queue_region__level=Level.COUNTY, queue_path__startswith=root.path)
-        .values("queue_region")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-        .values_list("queue_region", flat=True)
-        .first()
+    county = Region.objects.get(
+        pk=most(open_here.filter(queue_region__level=Level.COUNTY, queue_path__startswith=root.path), "queue_region")
     )
-    county = Region.objects.get(pk=county_id)
-    unit_id = (
-        Assignment.objects.filter(status__in=LIVE_ASSIGNMENT, unit__region__path__startswith=root.path)
-        .values("unit")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-        .values_list("unit", flat=True)
-        .first()
+    unit_id = most(Assignment.objects.filter(status__in=LIVE_ASSIGNMENT, unit__region__path__startswith=root.path))
+    # the unit with the most live suggestion and motion assignments (liaison.proposals)
+    proposals_unit_id = most(
+        ProposalAssignment.objects.filter(status__in=PROPOSAL_LIVE_ASSIGNMENT, unit__region__path__startswith=root.path)
     )
     users = {
         "province": account("bench_province", "省人大代表联络员", kind=Role.Kind.LIAISON_OFFICER, region=root),
         "county": account("bench_county", "县人大代表联络员", kind=Role.Kind.LIAISON_OFFICER, region=county),
         "unit": account("bench_unit", "承办单位联络员", kind=Role.Kind.HANDLING_UNIT, unit_id=unit_id),
     }
+    if proposals_unit_id:
+        users["proposals_unit"] = account(
+            "bench_proposals_unit", "建议承办单位联络员", kind=Role.Kind.HANDLING_UNIT, unit_id=proposals_unit_id
+        )
     cookies = {key: session_cookie(user) for key, user in users.items()}
     regions = list(
         Region.objects.filter(path__startswith=root.path, level__in=[Level.VILLAGE, Level.TOWNSHIP])
@@ -113,12 +116,26 @@ def setup(out: Path) -> None:
         ("county_deadline", "county", "the county's area by deadline", "/work/opinions/?queue=all&sort=deadline"),
         ("unit_open", "unit", "a handling unit's queue (the unit with most open assignments)", "/work/units/"),
     ]  # fmt: skip
+    pages = [(*p, "opinions", 100) for p in pages]
+    # Suggestions and motions (issue 4): the unit's queue and the overdue boards (p95 < 100 ms), the
+    # full-year handling report of the province as a page (< 2 s).
+    if proposals_unit_id:
+        pages.append(("proposals_unit", "proposals_unit", "a handling unit's suggestions and motions (the unit with most live assignments)", "/work/proposals/units/", "proposals", 100))  # fmt: skip
+    pages += [
+        ("proposals_overdue_province", "province", "the overdue board of the province's office", "/work/proposals/overdue/", "proposals", 100),
+        ("proposals_overdue_county", "county", f"the overdue board of {county.name}'s office", "/work/proposals/overdue/", "proposals", 100),
+        ("proposals_report_province", "province", "the province's handling report of last year, per unit and per organ (the page)", "/work/proposals/reports/?preset=last_year", "proposals", 2000),
+    ]  # fmt: skip
     setup = {
         "users": {k: {"username": u.username, "id": u.pk} for k, u in users.items()},
         "county": {"id": county.pk, "name": county.name},
         "unit_id": unit_id,
         "cookies": cookies,
-        "pages": [{"key": k, "user": u, "title": t, "path": p} for k, u, t, p in pages],
+        "pages": [
+            {"key": k, "user": u, "title": t, "path": p, "group": g, "target_ms": ms} for k, u, t, p, g, ms in pages
+        ],
+        "suggestions": Suggestion.objects.count(),
+        "motions": Motion.objects.count(),
         "regions": regions,
         "texts": [t.text.format(**place) for t in TEMPLATES],
         "opinions": Opinion.objects.count(),
@@ -130,7 +147,10 @@ def profile(out: Path) -> None:
     setup = json.loads((out / "setup.json").read_text())
     users = {k: User.objects.get(pk=v["id"]) for k, v in setup["users"].items()}
     results = {}
+    groups = set(sys.argv[3].split(",")) if len(sys.argv) > 3 else {"opinions", "proposals"}
     for page in setup["pages"]:
+        if page.get("group", "opinions") not in groups:
+            continue
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(users[page["user"]])
         client.get(page["path"])  # warm the caches
@@ -156,7 +176,8 @@ def profile(out: Path) -> None:
             "slowest": slowest,
             "plan": explain(slowest["sql"]) if slowest else "",
         }
-    (out / "profile.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    name = "profile.json" if len(sys.argv) <= 3 else f"profile-{'-'.join(sorted(groups))}.json"
+    (out / name).write_text(json.dumps(results, ensure_ascii=False, indent=1))
 
 
 def count(out: Path, prefix: str, acks_file: str) -> None:
@@ -181,4 +202,4 @@ if __name__ == "__main__":
     if command == "count":
         count(directory, sys.argv[3], sys.argv[4])
     else:
-        {"setup": setup, "profile": profile}[command](directory)
+        {"setup": setup, "profile": profile}[command](directory)  # profile DIR [GROUPS]: opinions,proposals

@@ -5,26 +5,13 @@ from urllib.parse import urlencode
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from liaison.core.exceptions import NotFound
+from liaison.core.html import region_options
 from liaison.regions.models import CONGRESS_LEVELS, Level
 
 from . import selectors
-
-
-def region_options(regions, selected: int | None) -> str:
-    """The <option>s of a region menu, indented by depth, built in one pass (a province holds over a
-    hundred counties; a template loop, or format_html per option, costs more than the page's queries).
-    Names are escaped; ids and depths are integers from the database."""
-    indent = "\u3000"
-    parts = [
-        f'<option value="{int(pk)}"{" selected" if pk == selected else ""}>{indent * depth}{escape(name)}</option>'
-        for pk, name, depth in regions
-    ]
-    return mark_safe("".join(parts))
 
 
 def page_number(value) -> int:

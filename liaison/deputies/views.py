@@ -19,13 +19,14 @@ from django.views.decorators.http import require_GET, require_POST
 from liaison.accounts.scope import scope_for
 from liaison.core.errors import add_to_form
 from liaison.core.exceptions import ApplicationError, NotFound
+from liaison.core.html import region_options
 from liaison.regions.models import CONGRESS_LEVELS, Congress, Level, Region
 from liaison.stations.models import Station
 
 from . import forms, roster, selectors, services
 from .errors import ProbableDuplicatePerson
 from .models import DeputyGroup, GroupMembership, Household, HouseholdLink, Mandate, Person
-from .public_views import page_number, region_options
+from .public_views import page_number
 from .scoping import covers, officer_paths, paths_q, person_write_q
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -32,8 +32,9 @@ from liaison.core import deadlines, files
 from liaison.core.errors import add_to_form, as_page
 from liaison.core.exceptions import ApplicationError, Conflict, NotFound
 from liaison.core.exceptions import PermissionDenied as AppPermissionDenied
+from liaison.core.html import choice_options, region_options
 from liaison.core.paging import CappedPaginator
-from liaison.deputies.public_views import page_number, region_options
+from liaison.deputies.public_views import page_number
 from liaison.regions.models import CONGRESS_LEVELS, Region
 
 from . import exceptions as step_errors
@@ -103,6 +104,7 @@ class QueueRequest:
     filters: selectors.QueueFilters
     params: dict  # the filters as they go into links (page, export)
     region_id: int | None
+    values: dict  # every filter, "" or None when not set (the form reads each key)
 
 
 def _queue_request(request) -> QueueRequest:
@@ -135,16 +137,38 @@ def _queue_request(request) -> QueueRequest:
         sort=values["sort"],
     )
     params = {k: v for k, v in values.items() if v not in ("", None)}
-    return QueueRequest(filters=filters, params=params, region_id=values["region"])
+    return QueueRequest(filters=filters, params=params, region_id=values["region"], values=values)
 
 
 LIST_DEFERRED = ("text", "submitter_name", "submitter_phone", "submitter_email", "submitter_address", "answer")
 
 
+STATUS_LABELS, LEVEL_LABELS, CHANNEL_LABELS = dict(S.choices), dict(forms.LEVEL_CHOICES), dict(Opinion.Channel.choices)
+
+
 def _decorate(opinion: Opinion, today: datetime.date) -> Opinion:
+    """What a queue row shows, looked up once (get_FOO_display re-hashes the field's choices on
+    every call)."""
     opinion.badge = STATUS_BADGE.get(opinion.status, "text-bg-light border")
     opinion.due = due_info(opinion.due_date, today) if opinion.status in OPEN_STATES else None
+    opinion.status_label = STATUS_LABELS.get(opinion.status, opinion.status)
+    opinion.level_label = LEVEL_LABELS.get(opinion.level, opinion.level)
+    opinion.channel_label = CHANNEL_LABELS.get(opinion.channel, opinion.channel)
     return opinion
+
+
+def _bulk_options(user, categories: list[tuple[int, str]]) -> dict:
+    """The bulk form's menus as <option> lists (the form validates the POST; its widgets would render
+    each option through a template)."""
+    return {
+        "labels": {name: field.label for name, field in forms.BulkForm.base_fields.items()},
+        "action": choice_options(forms.BulkForm.ACTIONS),
+        "level": choice_options(forms.LEVEL_CHOICES, empty="—"),
+        "category": choice_options(categories, empty=_("keep as it is")),
+        "unit": choice_options(
+            ((u.pk, f"{u.name}（{u.region.name}）") for u in forms.units_for(user)), empty="---------"
+        ),
+    }
 
 
 @login_required
@@ -159,21 +183,27 @@ def queue(request):
     today = timezone.localdate()
     rows = [_decorate(o, today) for o in page.object_list]
     roles = user_role_kinds(user)
+    f = qr.values
+    categories = list(forms.categories_for(user).values_list("id", "name"))
     context = {
         "page": page,
         "rows": rows,
         "more": getattr(paginator, "more", False),
-        "f": qr.params,
+        "f": f,
         "query_string": urlencode(qr.params),
         "has_queue": bool(roles & {"liaison_officer", "station_staff"}),
-        "status_choices": STATUS_FILTERS,
-        "sort_choices": SORT_CHOICES,
-        "channels": Opinion.Channel.choices,
-        "levels": forms.LEVEL_CHOICES,
-        "region_options": region_options(forms.regions_for(user), qr.region_id),
-        "categories": list(forms.categories_for(user).only("id", "name")),
-        "stations": list(forms.stations_for(user)),
-        "bulk": forms.BulkForm(user=user),
+        "options": {
+            "status": choice_options(STATUS_FILTERS, f["status"]),
+            "sort": choice_options(SORT_CHOICES, f["sort"]),
+            "channel": choice_options(Opinion.Channel.choices, f["channel"], empty=_("All channels")),
+            "level": choice_options(forms.LEVEL_CHOICES, f["level"], empty=_("All levels")),
+            "region": region_options(forms.regions_for(user), qr.region_id),
+            "category": choice_options(categories, f["category"], empty=_("All categories")),
+            "station": choice_options(
+                forms.stations_for(user).values_list("id", "name"), f["station"], empty=_("All stations")
+            ),
+        },
+        "bulk": _bulk_options(user, categories) if rows else None,
         "can_manage_categories": rules.can(user, "manage_categories"),
     }
     return render(request, "opinions/work/queue.html", context)

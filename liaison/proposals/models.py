@@ -134,7 +134,9 @@ class Motion(BaseModel):
         verbose_name_plural = _("motions")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["region_path", "status"], name="motion_scope_status"),
+            models.Index(
+                fields=["region_path", "status"], name="motion_scope_status", opclasses=["varchar_pattern_ops", ""]
+            ),
             models.Index(fields=["session", "status"], name="motion_session_status"),
         ]
         constraints = [
@@ -270,7 +272,9 @@ class Suggestion(BaseModel):
         verbose_name_plural = _("suggestions")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["region_path", "status"], name="suggestion_scope_status"),
+            models.Index(
+                fields=["region_path", "status"], name="suggestion_scope_status", opclasses=["varchar_pattern_ops", ""]
+            ),
             models.Index(fields=["status", "deadline"], name="suggestion_due"),
             models.Index(fields=["term", "session", "number"], name="suggestion_number"),
             # the public list of published suggestions (a few among hundreds of thousands)
@@ -396,6 +400,10 @@ class Assignment(BaseModel):
         indexes = [
             models.Index(fields=["unit", "status", "deadline"], name="proposal_asg_unit_queue"),
             models.Index(fields=["status", "deadline"], name="proposal_asg_due"),
+            # the overdue board, in deadline order over the live assignments only
+            models.Index(
+                fields=["deadline", "id"], name="proposal_asg_live_due", condition=Q(status__in=("pending", "accepted"))
+            ),
             # the handling reports: the items of a period by the date of their first-round lead assignment
             models.Index(fields=["role", "round", "assigned_on"], name="proposal_asg_period"),
         ]

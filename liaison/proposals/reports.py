@@ -58,7 +58,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from liaison.accounts.scope import Scope, scope_for
+from liaison.accounts.scope import Scope, path_prefix_q, scope_for
 from liaison.regions.models import HandlingUnit, Level, Region, Session, path_prefixes
 
 from .models import Assignment, Commitment, Evaluation, Extension, Motion, Reply, Satisfaction, Suggestion
@@ -269,7 +269,7 @@ def _population_q(*, kind: str, period: Period, scope: Scope, region_path: str =
     if period.congress_id:
         q &= Q(**{f"{kind}__congress_id": period.congress_id})
     if region_path:
-        q &= Q(**{f"{kind}__region_path__startswith": region_path})
+        q &= path_prefix_q(f"{kind}__region_path", region_path)
     if unit_id is not None:
         q &= Q(unit_id=unit_id)
     return q
@@ -504,7 +504,7 @@ def key_supervision_items(*, user, period: Period, region_path: str = "") -> Que
     if period.congress_id:
         q &= Q(congress_id=period.congress_id)
     if region_path:
-        q &= Q(region_path__startswith=region_path)
+        q &= path_prefix_q("region_path", region_path)
     lead = Assignment.objects.filter(suggestion=OuterRef("pk"), role=LEAD, status__in=HELD).order_by("-round", "-id")
     return (
         Suggestion.objects.filter(q)

@@ -22,7 +22,7 @@ import rules
 from django.db.models import Exists, OuterRef, Q
 
 from liaison.accounts.rules import is_deputy, is_leadership, is_liaison_officer, is_unit_staff
-from liaison.accounts.scope import scope_for
+from liaison.accounts.scope import path_prefix_q, scope_for
 
 from .models import Assignment, Motion, Signer, Suggestion
 from .workflow import LIVE_ASSIGNMENT
@@ -74,8 +74,8 @@ def assignment_visible_q(user, *, prefix: str = "") -> Q:
     scope = scope_for(user)
     parts = []
     for path in scope.region_paths:
-        parts.append(Q(**{f"{prefix}suggestion__region_path__startswith": path}))
-        parts.append(Q(**{f"{prefix}motion__region_path__startswith": path}))
+        parts.append(path_prefix_q(f"{prefix}suggestion__region_path", path))
+        parts.append(path_prefix_q(f"{prefix}motion__region_path", path))
     if scope.person_ids:
         for fk in ("suggestion", "motion"):
             signed = Signer.objects.filter(**{fk: OuterRef(f"{prefix}{fk}_id")}, person_id__in=scope.person_ids)

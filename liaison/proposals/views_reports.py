@@ -32,8 +32,9 @@ from django.views.decorators.http import require_GET
 from liaison.accounts.rules import is_leadership, is_liaison_officer, is_unit_staff
 from liaison.accounts.scope import scope_for
 from liaison.core.audit import audit_record
+from liaison.core.html import region_options
 from liaison.core.models import AuditLog
-from liaison.deputies.public_views import page_number, region_options
+from liaison.deputies.public_views import page_number
 from liaison.regions.models import Region
 
 from . import reports

@@ -217,7 +217,7 @@ def test_the_unit_queue_and_the_overdue_board(pw, monkeypatch):
     assert not selectors.overdue_board_for(user=pw.users["other_officer"], today=later).exists()
     with CaptureQueriesContext(connection) as queries:
         shown = [
-            f"{a.unit.name} {a.suggestion.title} {a.suggestion.lead.name} {a.extension_pending}"
+            f"{a.unit.name} {a.suggestion.title} {a.suggestion.congress.name} {a.suggestion.label} {a.extension_pending}"
             for a in selectors.overdue_board_for(user=pw.users["officer"], today=later)
         ]
     assert len(shown) == 1 and len(queries) <= 2
