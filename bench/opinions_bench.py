@@ -18,9 +18,12 @@ For each database:
    each page's queries and the slowest one's plan (bench/opinions_pages.py);
 4. django-helpdesk (var/bench-helpdesk, made by bench/helpdesk/setup.sh, same database kind, 100,000
    tickets): its public ticket form for --seconds with the same load generator (rows = acks), and its
-   staff ticket list (the page and the JSON of its first 50 rows, logged-in staff).
+   staff ticket list (the page and the JSON of its first 50 rows, logged-in staff);
+5. suggestions and motions (job `proposals`): a handling unit's queue (/work/proposals/units/), the
+   overdue boards of the province's and the county's offices, the province's report of last year.
 
-Writes bench/results/opinions-<db>.md, gen_data-<db>.md (when it made the data) and opinions-vs-helpdesk.md."""
+Writes bench/results/opinions-<db>.md, proposals-pages-<db>.md, gen_data-<db>.md (when it made the
+data) and opinions-vs-helpdesk.md."""
 
 import argparse
 import datetime

@@ -64,6 +64,12 @@ ROLE_ENTRY = {
     "/work/opinions/overdue/": {"officer", "pref_officer", "other_officer", "leader"},
     "/work/opinions/export.xlsx": {"officer", "pref_officer", "other_officer", "leader"},
     "/work/opinions/categories/": {"officer", "pref_officer", "other_officer"},
+    # suggestions and motions: deputies, offices, leadership and units each see their part
+    "/work/proposals/": {"officer", "pref_officer", "other_officer", "leader", "unit"},
+    "/work/proposals/motions/": {"officer", "pref_officer", "other_officer", "leader", "unit"},
+    "/work/proposals/overdue/": {"officer", "pref_officer", "other_officer", "leader"},
+    "/work/proposals/units/": {"unit"},
+    "/work/proposals/reports/": {"officer", "pref_officer", "other_officer", "leader", "unit"},
 }
 
 

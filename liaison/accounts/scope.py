@@ -16,13 +16,22 @@ def _next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def path_prefix_q(field: str, prefix: str) -> Q:
+# A path this short is a province's (/1/) or a prefecture's (/1/2/) subtree: most of the data.
+BROAD_PATH_SLASHES = 3
+
+
+def path_prefix_q(field: str, prefix: str, *, broad_by_row: bool = False) -> Q:
     """`field` starts with `prefix`, in the form each database answers from an index: a range on
     SQLite (its LIKE ignores a binary index), LIKE 'prefix%' on PostgreSQL (pattern operator class
-    index, see Mandate.Meta.indexes). Paths hold only digits and '/', so byte order is safe."""
+    index, see Mandate.Meta.indexes). Paths hold only digits and '/', so byte order is safe.
+
+    `broad_by_row`: for a province's or a prefecture's subtree, SQLite tests each row (LIKE) instead
+    of the range. Without statistics of the values SQLite takes any range for a small one, reads the
+    whole subtree through it and sorts it; tested per row, a list walks an index in its own order and
+    stops at the page's last row. PostgreSQL estimates from its statistics and needs no help."""
     if not prefix:
         return Q()
-    if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite" and not (broad_by_row and prefix.count("/") <= BROAD_PATH_SLASHES):
         return Q(**{f"{field}__gte": prefix, f"{field}__lt": _next_prefix(prefix)})
     return Q(**{f"{field}__startswith": prefix})
 
@@ -42,11 +51,12 @@ class Scope:
     def has(self, *kinds: str) -> bool:
         return bool(self.kinds.intersection(kinds))
 
-    def region_q(self, path_lookup: str) -> Q:
-        """A filter on a materialized region path field (e.g. "region__path" or "region_path")."""
+    def region_q(self, path_lookup: str, *, broad_by_row: bool = False) -> Q:
+        """A filter on a materialized region path field (e.g. "region__path" or "region_path");
+        `broad_by_row`: see path_prefix_q."""
         if not self.region_paths:
             return Q(pk__in=[])
-        return reduce(or_, (path_prefix_q(path_lookup, p) for p in self.region_paths))
+        return reduce(or_, (path_prefix_q(path_lookup, p, broad_by_row=broad_by_row) for p in self.region_paths))
 
     def covers_path(self, path: str) -> bool:
         return any(path.startswith(p) for p in self.region_paths)

@@ -36,7 +36,7 @@ def visible_q(user) -> Q:
         # Where the matter is. The queue's region is always that region or one above it (the
         # `opinion_queue_above_region` constraint), so an opinion queued in the user's subtree is
         # about a place in it too: one range on one indexed path, not an OR of two.
-        parts.append(scope.region_q("region_path"))
+        parts.append(scope.region_q("region_path", broad_by_row=True))
     if scope.station_ids:
         parts.append(Q(station_id__in=scope.station_ids))
     if scope.person_ids:

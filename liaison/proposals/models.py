@@ -381,6 +381,14 @@ class Assignment(BaseModel):
     )
     role = models.CharField(_("role"), max_length=4, choices=Role.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Computed by the database: the unit still has to act (workflow.LIVE_ASSIGNMENT). The overdue
+    # board's partial index holds these rows only, and both databases match a query's `is_live` to it.
+    is_live = models.GeneratedField(
+        expression=models.ExpressionWrapper(Q(status__in=("accepted", "pending")), output_field=models.BooleanField()),
+        output_field=models.BooleanField(),
+        db_persist=True,
+        verbose_name=_("still with the unit"),
+    )
     round = models.PositiveSmallIntegerField(_("handling round"), default=1)
     assigned_on = models.DateField(_("assigned on"))
     deadline = models.DateField(_("reply deadline"))
@@ -401,9 +409,7 @@ class Assignment(BaseModel):
             models.Index(fields=["unit", "status", "deadline"], name="proposal_asg_unit_queue"),
             models.Index(fields=["status", "deadline"], name="proposal_asg_due"),
             # the overdue board, in deadline order over the live assignments only
-            models.Index(
-                fields=["deadline", "id"], name="proposal_asg_live_due", condition=Q(status__in=("pending", "accepted"))
-            ),
+            models.Index(fields=["deadline", "id"], name="proposal_asg_live_due", condition=Q(is_live=True)),
             # the handling reports: the items of a period by the date of their first-round lead assignment
             models.Index(fields=["role", "round", "assigned_on"], name="proposal_asg_period"),
         ]

@@ -41,7 +41,7 @@ from liaison.regions.models import Session, Term
 
 from . import exceptions as step_errors
 from . import forms, handling, rules, selectors, services
-from .models import Motion, Reply, Satisfaction, Signer, Suggestion
+from .models import Assignment, Motion, Reply, Satisfaction, Signer, Suggestion
 from .workflow import SUGGESTION_HANDLING_STATES, SUGGESTION_TRANSITIONS, event_label
 from .workflow import actions_for as workflow_actions
 
@@ -282,8 +282,11 @@ def overdue(request):
     page = paginator.get_page(page_number(request.GET.get("page")))
     today = timezone.localdate()
     assignments = list(page.object_list)
+    roles, statuses = dict(Assignment.Role.choices), dict(Assignment.Status.choices)
     for a in assignments:
         a.due = due_info(a.deadline, today)
+        # looked up once (get_FOO_display re-hashes the field's choices on every call)
+        a.role_label, a.status_label = roles.get(a.role, a.role), statuses.get(a.status, a.status)
         if a.suggestion_id:
             a.link = reverse("proposals:detail", args=[a.suggestion_id])
         else:

@@ -299,6 +299,11 @@ def _by_organ(user, kind: str) -> bool:
     return kind == "suggestion" and bool(scope_for(user).region_paths)
 
 
+def _groupings(user, kind: str) -> tuple[str, ...]:
+    """Per unit, and per assigning organ for an office's suggestions."""
+    return ("unit", "organ") if _by_organ(user, kind) else ("unit",)
+
+
 # --- the page ----------------------------------------------------------------------------------------
 
 
@@ -309,12 +314,10 @@ def index(request):
     if not form.is_valid():
         return _invalid(request, form)
     kind, period = form.cleaned_data["kind"], form.period
-    units = reports.handling_report(user=request.user, period=period, kind=kind, region_path=form.region_path)
-    organs = None
-    if _by_organ(request.user, kind):
-        organs = reports.handling_report(
-            user=request.user, period=period, kind=kind, by="organ", region_path=form.region_path
-        )
+    made = reports.handling_reports(
+        user=request.user, period=period, kind=kind, bys=_groupings(request.user, kind), region_path=form.region_path
+    )
+    units, organs = made["unit"], made.get("organ")
     params = form.params()
     query = urlencode(params)
     columns = columns_for(kind)
@@ -514,14 +517,15 @@ def export_xlsx(request):
     if not form.is_valid():
         return _invalid(request, form)
     kind, period = form.cleaned_data["kind"], form.period
-    made = [
-        ("unit", reports.handling_report(user=request.user, period=period, kind=kind, region_path=form.region_path))
-    ]
-    if _by_organ(request.user, kind):
-        organs = reports.handling_report(
-            user=request.user, period=period, kind=kind, by="organ", region_path=form.region_path
-        )
-        made.append(("organ", organs))
+    made = list(
+        reports.handling_reports(
+            user=request.user,
+            period=period,
+            kind=kind,
+            bys=_groupings(request.user, kind),
+            region_path=form.region_path,
+        ).items()
+    )
     content = workbook(made, title=_title(kind, period), kind=kind)
     params = form.params()
     _audit(request, kind=kind, period=period, fmt="xlsx", params=params, rows=sum(len(r.rows) for _b, r in made))

@@ -95,7 +95,7 @@ MOTION_TRANSITIONS: dict[str, Transition] = {
     "fulfil": _t({M.REPLIED, M.REPORTED}, None, {"lead_unit_any"}, _("report a commitment fulfilled")),
 }
 
-LIVE_ASSIGNMENT = ("pending", "accepted")
+LIVE_ASSIGNMENT = ("pending", "accepted")  # Assignment.is_live is this set
 # Suggestions waiting for a unit: the unit queues, reminders and the overdue board look at these.
 SUGGESTION_HANDLING_STATES = frozenset(HANDLING)
 MOTION_HANDLING_STATES = frozenset({M.ASSIGNED})

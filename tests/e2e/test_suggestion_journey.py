@@ -234,3 +234,15 @@ def test_two_opinions_become_a_joint_suggestion_assigned_extended_answered_and_r
     assert not li.locator("#suggestion-table").is_visible()  # phones get cards, not the table
     assert _no_horizontal_scroll(li)
     shot(li, "suggestion-10-list-phone")
+
+    # 9. The office's handling report of this year shows it: the lead unit answered on time with class
+    #    B after one extension, its commitment is open, one deputy satisfied and one basically.
+    office.goto(f"{base}/work/proposals/reports/")
+    units_table = office.locator(".report-table").first
+    row = units_table.locator("tbody tr", has_text=pw.units["county_edu"].name).first
+    cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+    assert cells[:5] == ["1", "0", "1", "1", "100.0%"]  # assigned as lead, as co-unit, answered, on time
+    assert cells[6:8] == ["1", "1"]  # extensions asked, approved
+    assert cells[10:12] == ["1", "100.0%"] and cells[14] == "1"  # class B, its share, commitments open
+    assert cells[15:19] == ["1", "1", "0", "100.0%"]  # satisfied, basically, dissatisfied, rate
+    shot(office, "suggestion-11-office-report")

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from liaison.core.db.sqlite.base import analyze_operation
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -69,4 +71,5 @@ class Migration(migrations.Migration):
                 name="opinion_queue_above_region",
             ),
         ),
+        analyze_operation("opinions_opinion"),  # SQLite's copy of the table lost its statistics
     ]
