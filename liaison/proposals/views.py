@@ -46,7 +46,7 @@ from .workflow import SUGGESTION_HANDLING_STATES, SUGGESTION_TRANSITIONS, event_
 from .workflow import actions_for as workflow_actions
 
 PAGE_SIZE = 50
-BOARD_PAGE_SIZE = 100
+BOARD_PAGE_SIZE = 50  # as the opinion queue; the board prints page by page
 PICKER_SIZE = 20
 S = Suggestion.Status
 DOCUMENT_TYPES = {
