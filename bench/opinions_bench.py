@@ -466,8 +466,8 @@ def bench(db: str, args) -> dict:
     ctx["load_after"] = os.getloadavg()
     if args.jobs & {"submit", "pages", "helpdesk"}:
         (RESULTS / f"opinions-{db}.md").write_text(report(db, ctx, args))
+        log(f"wrote bench/results/opinions-{db}.md")
     (WORK / f"ctx-{db}.json").write_text(json.dumps(ctx, ensure_ascii=False, indent=1, default=str))
-    log(f"wrote bench/results/opinions-{db}.md")
     return ctx
 
 

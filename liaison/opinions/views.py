@@ -407,6 +407,9 @@ def _timeline(opinion: Opinion) -> list:
         event.from_label = statuses.get(event.from_status, event.from_status)
         event.to_label = statuses.get(event.to_status, event.to_status)
         event.details = " · ".join(str(d) for d in details)
+        # a deputy's suggestion that took the matter up: its page, for those who may see it
+        suggestion = data.get("suggestion") if event.action == "taken_up" else None
+        event.link = reverse("proposals:suggestion_link", args=[suggestion]) if isinstance(suggestion, int) else ""
         rows.append(event)
     return rows
 

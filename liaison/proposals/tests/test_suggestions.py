@@ -247,6 +247,12 @@ def test_a_suggestion_takes_up_opinions_and_the_citizen_sees_it(pw, client):
     page = client.get(f"/track/{mine.tracking_code}/")
     assert page.status_code == 200
     assert "已转为代表建议" in page.content.decode()
+    # the office's page of the opinion links to the suggestion, which opens for those who may see it
+    client.force_login(pw.users["officer"])
+    staff_page = client.get(f"/work/opinions/{mine.pk}/").content.decode()
+    link = f'href="/work/proposals/suggestions/{suggestion.pk}/"'
+    assert link in staff_page and "查看该建议" in staff_page
+    assert client.get(f"/work/proposals/suggestions/{suggestion.pk}/").url == f"/work/proposals/{suggestion.pk}/"
 
 
 def test_opinion_taken_up_is_not_found_for_a_missing_opinion(pw):
