@@ -11,13 +11,14 @@ from django.db.models import Q
 from .models import Role
 
 
-def _next_prefix(prefix: str) -> str:
+def next_prefix(prefix: str) -> str:
     """The smallest string greater than every string that starts with `prefix` (byte order)."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-# A path this short is a province's (/1/) or a prefecture's (/1/2/) subtree: most of the data.
-BROAD_PATH_SLASHES = 3
+def is_broad_path(path: str) -> bool:
+    """A province's (/1/) or a prefecture's (/1/2/) subtree: most of the data below it."""
+    return path.count("/") <= 3
 
 
 def path_prefix_q(field: str, prefix: str, *, broad_by_row: bool = False) -> Q:
@@ -31,8 +32,8 @@ def path_prefix_q(field: str, prefix: str, *, broad_by_row: bool = False) -> Q:
     stops at the page's last row. PostgreSQL estimates from its statistics and needs no help."""
     if not prefix:
         return Q()
-    if connection.vendor == "sqlite" and not (broad_by_row and prefix.count("/") <= BROAD_PATH_SLASHES):
-        return Q(**{f"{field}__gte": prefix, f"{field}__lt": _next_prefix(prefix)})
+    if connection.vendor == "sqlite" and not (broad_by_row and is_broad_path(prefix)):
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": next_prefix(prefix)})
     return Q(**{f"{field}__startswith": prefix})
 
 

@@ -10,7 +10,7 @@ from operator import or_
 from django.db.models import Exists, OuterRef, Q
 
 from liaison.accounts.models import Role
-from liaison.accounts.scope import _next_prefix, path_prefix_q, scope_for
+from liaison.accounts.scope import next_prefix, path_prefix_q, scope_for
 
 NOTHING = Q(pk__in=[])
 
@@ -25,7 +25,7 @@ def letters_prefix_q(field: str, prefix: str) -> Q:
     base = prefix.rstrip("z")
     if not base:
         return lower
-    return lower & Q(**{f"{field}__lt": _next_prefix(base)})
+    return lower & Q(**{f"{field}__lt": next_prefix(base)})
 
 
 def paths_q(field: str, paths) -> Q:

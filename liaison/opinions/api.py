@@ -33,6 +33,7 @@ from liaison.api.auth import staff_auth
 from liaison.api.schemas import ErrorOut, PageOut, PageQuery, Ref
 from liaison.core import files
 from liaison.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+from liaison.core.paging import capped_count
 from liaison.core.requestlocal import client_ip
 from liaison.regions.models import HandlingUnit
 from liaison.regions.selectors import region_by_id
@@ -446,7 +447,7 @@ def _float(value) -> float | None:
 
 
 def _page(qs, query: PageQuery, build) -> dict:
-    count, capped = selectors.capped_count(qs)
+    count, capped = capped_count(qs)
     start = (query.page - 1) * query.page_size
     rows = list(qs[start : start + query.page_size + 1])
     return {

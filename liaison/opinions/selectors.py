@@ -12,7 +12,6 @@ from liaison.accounts.models import Role
 from liaison.accounts.scope import path_prefix_q
 from liaison.core.crypto import mask_email, mask_phone, mask_text
 from liaison.core.exceptions import NotFound
-from liaison.core.paging import COUNT_CAP, capped_count  # noqa: F401  (used by the views and the API)
 
 from . import rules
 from .models import Assignment, Attachment, Event, Extension, Opinion, Reply, UnitContact

@@ -1,6 +1,7 @@
 """Background work of the opinion workflow (django-tasks): deadline reminders and overdue notices,
-and the purge of contact data past its retention period. The tasks call services only; both are
-periodic jobs run by `manage.py scheduler` (liaison.notifications.schedule)."""
+the purge of contact data past its retention period, the pruning of the public pages' counted
+attempts. The tasks call services only; all are periodic jobs run by `manage.py scheduler`
+(liaison.notifications.schedule)."""
 
 from datetime import timedelta
 
@@ -8,7 +9,7 @@ from django_tasks import task
 
 from liaison.notifications.schedule import register_periodic
 
-from . import services
+from . import services, throttle
 
 
 @task()
@@ -22,5 +23,11 @@ def purge_contacts() -> int:
     return services.opinion_contacts_purge()
 
 
+@task()
+def prune_attempts() -> int:
+    return throttle.attempts_prune()
+
+
 register_periodic("opinions.remind_deadlines", every=timedelta(hours=1), task=remind_deadlines)
 register_periodic("opinions.purge_contacts", every=timedelta(days=1), task=purge_contacts)
+register_periodic("opinions.prune_attempts", every=timedelta(hours=1), task=prune_attempts)

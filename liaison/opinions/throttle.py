@@ -10,7 +10,6 @@ that every worker process and every machine sees the same count.
 A limit of 0 turns the check off."""
 
 import math
-import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -52,19 +51,16 @@ def attempts_check(*, kind: str, ip: str | None) -> None:
     raise error(error.message_with_wait % {"minutes": minutes}, extra={"retry_after": minutes * 60})
 
 
-PURGE_EVERY = 60.0  # seconds between two purges of old rows by one process
-_last_purge = [float("-inf")]
-
-
-@transaction.atomic
+@transaction.atomic  # (a transaction: on SQLite a writer then takes its turn on the lock file)
 def attempt_record(*, kind: str, ip: str | None) -> None:
-    """Count one attempt of the address. Rows older than a day go too, at most once a minute per
-    process (not on every submission: under a burst that delete was a statement per request)."""
+    """Count one attempt of the address (one INSERT; the hourly job `opinions.prune_attempts`
+    deletes the rows no limit looks at any more)."""
     if _limit(kind) <= 0 or not ip:
         return
-    now = timezone.now()
-    tick = time.monotonic()
-    if tick - _last_purge[0] >= PURGE_EVERY:
-        _last_purge[0] = tick
-        PublicAttempt.objects.filter(at__lt=now - KEEP).delete()
-    PublicAttempt.objects.create(kind=kind, ip=ip, at=now)
+    PublicAttempt.objects.create(kind=kind, ip=ip, at=timezone.now())
+
+
+def attempts_prune() -> int:
+    """Delete the attempts older than a day (a limit looks one hour back)."""
+    deleted, _ = PublicAttempt.objects.filter(at__lt=timezone.now() - KEEP).delete()
+    return deleted

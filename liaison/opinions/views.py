@@ -380,7 +380,7 @@ def _has_work(action: str, opinion: Opinion) -> bool:
 
 
 def _timeline(opinion: Opinion) -> list:
-    statuses = dict(S.choices)
+    statuses = STATUS_LABELS
     targets = dict(Opinion.RedirectTarget.choices)
     satisfaction = dict(Opinion.Satisfaction.choices)
     rows = []

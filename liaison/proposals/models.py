@@ -381,10 +381,12 @@ class Assignment(BaseModel):
     )
     role = models.CharField(_("role"), max_length=4, choices=Role.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    # Computed by the database: the unit still has to act (workflow.LIVE_ASSIGNMENT). The overdue
-    # board's partial index holds these rows only, and both databases match a query's `is_live` to it.
+    # The unit still has to act (workflow.LIVE_ASSIGNMENT is this set).
+    LIVE_STATUSES = ("accepted", "pending")
+    # Computed by the database from the status: the overdue board's partial index holds these rows
+    # only, and both databases match a query's `is_live` to it.
     is_live = models.GeneratedField(
-        expression=models.ExpressionWrapper(Q(status__in=("accepted", "pending")), output_field=models.BooleanField()),
+        expression=models.ExpressionWrapper(Q(status__in=LIVE_STATUSES), output_field=models.BooleanField()),
         output_field=models.BooleanField(),
         db_persist=True,
         verbose_name=_("still with the unit"),

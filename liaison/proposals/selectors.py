@@ -22,7 +22,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from liaison.accounts.scope import BROAD_PATH_SLASHES, path_prefix_q, scope_for
+from liaison.accounts.scope import is_broad_path, path_prefix_q, scope_for
 from liaison.core.exceptions import NotFound
 from liaison.deputies.models import Mandate
 
@@ -394,28 +394,24 @@ def _board_rows(qs: QuerySet) -> QuerySet[Assignment]:
 def overdue_board_for(*, user, today: datetime.date | None = None) -> QuerySet[Assignment]:
     """Live assignments of items still being handled, past their deadline, in the user's scope (the
     liaison office's and the leadership's board), the longest overdue first."""
-    day = today or _today()
-    qs = Assignment.objects.filter(is_live=True, deadline__lt=day).filter(being_handled_q())
+    overdue = Assignment.objects.filter(is_live=True, deadline__lt=today or _today())
     scope = scope_for(user)
     if scope.region_paths and not (scope.person_ids or scope.unit_ids):
         # An office's board: whether an overdue assignment's item is in the area and still being
         # handled is asked of that item alone (by its key), so the database walks the overdue
         # assignments in deadline order (a partial index) and never joins every suggestion first.
         in_area = scope.region_q("region_path")
-        if connection.vendor == "sqlite" and all(p.count("/") > BROAD_PATH_SLASHES for p in scope.region_paths):
+        if connection.vendor == "sqlite" and not any(is_broad_path(p) for p in scope.region_paths):
             # On SQLite (no statistics of values) a county or smaller starts from the area's items
             # being handled, a range of their (region_path, status) index, and looks up their
             # assignments; walking the whole province's overdue assignments would cost more.
             items = Q(
                 suggestion_id__in=Suggestion.objects.filter(in_area, status__in=SUGGESTION_HANDLING_STATES).values("pk")
             ) | Q(motion_id__in=Motion.objects.filter(in_area, status__in=MOTION_HANDLING_STATES).values("pk"))
-            return _board_rows(qs.filter(items))
+            return _board_rows(overdue.filter(items).filter(being_handled_q()))
         suggestion_here = Suggestion.objects.filter(
             in_area, pk=OuterRef("suggestion_id"), round=OuterRef("round"), status__in=SUGGESTION_HANDLING_STATES
         )
         motion_here = Motion.objects.filter(in_area, pk=OuterRef("motion_id"), status__in=MOTION_HANDLING_STATES)
-        qs = Assignment.objects.filter(is_live=True, deadline__lt=day).filter(
-            Exists(suggestion_here) | Exists(motion_here)
-        )
-        return _board_rows(qs)
-    return _board_rows(qs.filter(rules.assignment_visible_q(user)))
+        return _board_rows(overdue.filter(Exists(suggestion_here) | Exists(motion_here)))
+    return _board_rows(overdue.filter(being_handled_q()).filter(rules.assignment_visible_q(user)))

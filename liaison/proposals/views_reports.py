@@ -295,13 +295,9 @@ def _raw(request) -> dict:
     return {k: (g.get(k) or "").strip()[:20] for k in ("kind", "preset", "session", "date_from", "date_to", "region")}
 
 
-def _by_organ(user, kind: str) -> bool:
-    return kind == "suggestion" and bool(scope_for(user).region_paths)
-
-
 def _groupings(user, kind: str) -> tuple[str, ...]:
     """Per unit, and per assigning organ for an office's suggestions."""
-    return ("unit", "organ") if _by_organ(user, kind) else ("unit",)
+    return ("unit", "organ") if kind == "suggestion" and scope_for(user).region_paths else ("unit",)
 
 
 # --- the page ----------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import Motion, Suggestion
+from .models import Assignment, Motion, Suggestion
 
 S = Suggestion.Status
 M = Motion.Status
@@ -95,7 +95,7 @@ MOTION_TRANSITIONS: dict[str, Transition] = {
     "fulfil": _t({M.REPLIED, M.REPORTED}, None, {"lead_unit_any"}, _("report a commitment fulfilled")),
 }
 
-LIVE_ASSIGNMENT = ("pending", "accepted")  # Assignment.is_live is this set
+LIVE_ASSIGNMENT = Assignment.LIVE_STATUSES  # the column Assignment.is_live
 # Suggestions waiting for a unit: the unit queues, reminders and the overdue board look at these.
 SUGGESTION_HANDLING_STATES = frozenset(HANDLING)
 MOTION_HANDLING_STATES = frozenset({M.ASSIGNED})

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from liaison.core.db.sqlite.base import analyze_operation
+from liaison.core.db.operations import analyze_operation
 
 
 class Migration(migrations.Migration):

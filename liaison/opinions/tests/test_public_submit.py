@@ -357,6 +357,23 @@ def test_opinions_without_a_confirmed_phone_are_limited_per_address(client, ow, 
     assert Opinion.objects.count() == 3
 
 
+def test_the_hourly_job_prunes_attempts_no_limit_looks_at(ow):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from liaison.notifications.schedule import jobs
+    from liaison.opinions import throttle
+
+    now = timezone.now()
+    old = PublicAttempt.objects.create(kind="submit", ip="10.0.0.9", at=now - timedelta(days=2))
+    recent = PublicAttempt.objects.create(kind="submit", ip="10.0.0.9", at=now - timedelta(minutes=5))
+    assert throttle.attempts_prune() == 1
+    assert list(PublicAttempt.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not PublicAttempt.objects.filter(pk=old.pk).exists()
+    assert "opinions.prune_attempts" in jobs()
+
+
 # --- the region menus ---------------------------------------------------------------------------------
 
 
