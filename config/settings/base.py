@@ -108,12 +108,13 @@ TEMPLATES = [
 # SQLite (the embedded default) runs in WAL mode with a busy timeout and IMMEDIATE transactions, so
 # concurrent writers wait for each other instead of failing with "database is locked"; they queue on
 # a lock file, which hands the turn over at once (SQLite's own wait sleeps up to 100 ms a try).
+# Connections persist (DB_CONN_MAX_AGE seconds, on both databases): opening a SQLite connection
+# reads the whole schema again, about a millisecond for every request.
 DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'liaison.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's SQLite backend, with writers queued on a lock file (liaison/core/db/sqlite/base.py)
     DATABASES["default"]["ENGINE"] = "liaison.core.db.sqlite"
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -810,8 +810,6 @@ def opinion_submit(request):
         region = station.region
     ip = client_ip(request)
     counted = not (payload.phone.strip() and settings.OPINION_SMS_VERIFICATION)
-    if counted and not (key and Opinion.objects.filter(idempotency_key=key).exists()):  # a retry passes
-        throttle.attempts_check(kind=PublicAttempt.Kind.SUBMIT, ip=ip)
     opinion, secret = services.opinion_submit(
         actor=None,
         channel=Opinion.Channel.API,
@@ -833,6 +831,7 @@ def opinion_submit(request):
         idempotency_key=key or None,
         receipt_secret=receipt_secret(key) if key else "",
         language=get_language(),
+        counted_ip=ip if counted else None,
     )
     replayed = not secret
     if replayed:
@@ -840,8 +839,6 @@ def opinion_submit(request):
             raise IdempotencyKeyReused(field="idempotency_key")
         derived = receipt_secret(key)
         secret = derived if services.submitter_proven(opinion, secret=derived) else None
-    elif counted:
-        throttle.attempt_record(kind=PublicAttempt.Kind.SUBMIT, ip=ip)
     body = {
         "tracking_code": opinion.tracking_code,
         "status": opinion.status,

@@ -436,8 +436,6 @@ def _create(request, fmt) -> HttpResponse:
     category = category_for(data.get("service_code"), region)
     key = idempotency_key_of(request)
     ip = client_ip(request)
-    if not (key and Opinion.objects.filter(idempotency_key=key).exists()):  # a retry passes
-        throttle.attempts_check(kind=PublicAttempt.Kind.SUBMIT, ip=ip)
     first, last = (data.get("first_name") or "").strip(), (data.get("last_name") or "").strip()
     chinese = re.search(r"[\u3400-\u9fff]", first + last)
     name = f"{last}{first}" if chinese else " ".join(p for p in (first, last) if p)
@@ -457,9 +455,8 @@ def _create(request, fmt) -> HttpResponse:
         verify_phone=False,
         idempotency_key=key or None,
         language=get_language(),
+        counted_ip=ip,
     )
-    if secret:
-        throttle.attempt_record(kind=PublicAttempt.Kind.SUBMIT, ip=ip)
     notice = _(
         "Received. Keep the tracking code %(code)s: follow the opinion at %(url)s. "
         "The handling unit replies within %(days)s working days of assignment."

@@ -142,8 +142,6 @@ def _submit(request, form: OpinionForm, *, station) -> tuple[HttpResponse | None
     counted = not (phone and form.sms_required)
     key = data["idempotency_key"]
     try:
-        if counted:
-            throttle.attempts_check(kind=PublicAttempt.Kind.SUBMIT, ip=ip)
         opinion, secret = services.opinion_submit(
             actor=None,
             channel=Opinion.Channel.STATION_ONLINE if station is not None else Opinion.Channel.ONLINE,
@@ -162,12 +160,11 @@ def _submit(request, form: OpinionForm, *, station) -> tuple[HttpResponse | None
             idempotency_key=key,
             receipt_secret=_receipt_secret(key),
             language=get_language(),
+            counted_ip=ip if counted else None,
         )
     except ApplicationError as error:
         add_to_form(form, error)
         return None, 429 if error.status == 429 else 400
-    if secret and counted:  # a repeated request (same key) is not a new opinion
-        throttle.attempt_record(kind=PublicAttempt.Kind.SUBMIT, ip=ip)
     response = HttpResponseRedirect(reverse("opinions_public:receipt", args=[opinion.tracking_code]))
     derived = _receipt_secret(key)
     if secret == derived or (not secret and services.submitter_proven(opinion, secret=derived)):

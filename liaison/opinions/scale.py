@@ -39,6 +39,7 @@ from liaison.stations.models import Station, StationDeputy
 from .models import Assignment, Category, Event, Extension, Opinion, Reply, ReturnVisit, UnitContact
 from .texts import CATEGORIES, ROADS, TEMPLATES
 
+FRESH = 3  # opinions sent within the last hour, so that every run has some not yet accepted
 PER_TOWNSHIP = 1250
 YEARS = 5
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -511,9 +512,11 @@ class OpinionScale:
             if date.day == 10:
                 w *= 2.5
             weights.append(w)
-        scale = total / sum(weights)
+        # a few came in within the last hour, whatever the time of day: the office has not seen them yet
+        fresh = min(FRESH, total)
+        scale = (total - fresh) / sum(weights)
         counts = [int(w * scale) for w in weights]
-        short = total - sum(counts)
+        short = total - fresh - sum(counts)
         for k in sorted(range(len(days)), key=lambda k: -(weights[k] * scale - counts[k]))[:short]:
             counts[k] += 1
         town_cum = []
@@ -539,6 +542,9 @@ class OpinionScale:
                 if at >= self.now_ts:
                     at = self.now_ts - rng.randrange(60, 3600)
                 self.opinion(town, channel, at)
+        for _ in range(fresh):
+            town = towns[bisect.bisect_left(town_cum, rng.random() * town_cum[-1])]
+            self.opinion(town, "online", self.now_ts - rng.randrange(60, 3600))
 
     def congress_lineage(self) -> dict:
         """Region id → {level: id of the region at that level above it (with a congress)}."""

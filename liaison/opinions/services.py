@@ -49,9 +49,20 @@ from liaison.core.exceptions import NotFound, ValidationFailed
 from liaison.core.models import AuditLog
 from liaison.regions.models import CONGRESS_LEVELS, LEVEL_ORDER, HandlingUnit, Region, path_ids
 
-from . import events, rules
+from . import events, rules, throttle
 from . import exceptions as errors
-from .models import Assignment, Attachment, Category, Event, Extension, Opinion, Reply, ReturnVisit, UnitContact
+from .models import (
+    Assignment,
+    Attachment,
+    Category,
+    Event,
+    Extension,
+    Opinion,
+    PublicAttempt,
+    Reply,
+    ReturnVisit,
+    UnitContact,
+)
 from .workflow import LIVE_ASSIGNMENT, TRANSITIONS, allowed
 
 S = Opinion.Status
@@ -259,7 +270,6 @@ def _wrong_code_counts(func):
 
 
 @_wrong_code_counts
-@transaction.atomic
 def opinion_submit(
     *,
     actor=None,
@@ -285,6 +295,7 @@ def opinion_submit(
     received_on: datetime.date | None = None,
     language: str | None = None,
     receipt_secret: str = "",
+    counted_ip: str | None = None,
 ) -> tuple[Opinion, str]:
     """Take in an opinion: from a citizen online (actor None) or registered by staff or a deputy.
     Returns the opinion and the submitter's receipt secret (kept in the citizen's browser to prove,
@@ -292,12 +303,20 @@ def opinion_submit(
     `receipt_secret`: the caller's own secret (the public form derives it from the form's idempotency
     key, so that the browser of a double submit gets its receipt from whichever request answers).
     `verify_phone=False`: a channel that cannot confirm a phone by SMS (Open311); the number is kept,
-    unverified, and never used to send SMS."""
+    unverified, and never used to send SMS.
+    `counted_ip`: the address whose hourly limit of public submissions this one counts against (the
+    public channels, unless the phone is confirmed by SMS): checked first (429 when used up) and
+    recorded in the transaction that makes the opinion. A replay of an idempotency key is neither
+    checked nor counted.
+    The checks and reads come first; the transaction holds only the writes (on SQLite, the time a
+    writer holds the database is the time the others wait)."""
     key = (idempotency_key or "").strip()[:64] or None
     if key:
         existing = Opinion.objects.filter(idempotency_key=key).values_list("pk", flat=True).first()
         if existing is not None:
             return Opinion.objects.get(pk=existing), ""
+    if counted_ip:
+        throttle.attempts_check(kind=PublicAttempt.Kind.SUBMIT, ip=counted_ip)
     if channel not in Opinion.Channel.values:
         raise ValidationFailed(_("Choose how the opinion came in."), field="channel")
     staff = actor is not None
@@ -339,13 +358,9 @@ def opinion_submit(
             _("Answers cannot be sent by SMS to a number that was not confirmed."), field="notify_by"
         )
     latitude, longitude = _coordinates(latitude, longitude)
-    verified = False
-    if phone and not staff and settings.OPINION_SMS_VERIFICATION and verify_phone:
-        from liaison.notifications.verification import sms_code_verify
-
-        if not sms_code or not sms_code_verify(phone=phone, code=sms_code.strip(), purpose="opinion"):
-            raise errors.PhoneNotVerified(field="sms_code")
-        verified = True
+    confirm_phone = bool(phone and not staff and settings.OPINION_SMS_VERIFICATION and verify_phone)
+    if confirm_phone and not sms_code:
+        raise errors.PhoneNotVerified(field="sms_code")
     if category is not None and not category_choices(region).filter(pk=category.pk).exists():
         raise ValidationFailed(_("Choose a category from the list."), field="category")
     today = _today()
@@ -376,7 +391,7 @@ def opinion_submit(
         submitter_address=(address or "").strip()[:200],
         phone_index=crypto.blind_index(phone, kind="phone") if phone else "",
         email_index=crypto.blind_index(email, kind="email") if email else "",
-        phone_verified=verified,
+        phone_verified=confirm_phone,
         notify_by=notify_by,
         language=(language or get_language() or settings.LANGUAGE_CODE)[:10],
         submitter_secret=_hash_secret(secret),
@@ -385,36 +400,44 @@ def opinion_submit(
         registered_by=actor if staff else None,
         received_on=received_on,
     )
-    for _attempt in range(5):
-        opinion.tracking_code = new_tracking_code()
-        try:
-            with transaction.atomic():
-                opinion.save()
-            break
-        except IntegrityError:
-            if key and Opinion.objects.filter(idempotency_key=key).exists():
-                return Opinion.objects.get(idempotency_key=key), ""
-            opinion.pk = None
-    else:  # pragma: no cover - 31^12 codes; five collisions in a row do not happen
-        raise errors.OpinionChanged()
-    _store_attachments(opinion, attachments, actor=actor)
-    Event.objects.create(
-        opinion=opinion,
-        actor=actor if staff else None,
-        actor_label=_actor_label(actor) if staff else "",
-        action="submit",
-        to_status=opinion.status,
-        public=True,
-        data={"channel": channel},
-    )
-    audit_record(
-        actor=actor,
-        action=AuditLog.Action.CREATE,
-        obj=opinion,
-        object_repr=opinion.tracking_code,
-        after=snapshot(opinion, secret_fields=frozenset({"submitter_secret", "idempotency_key"})),
-    )
-    events.emit(events.OpinionSubmitted(opinion_id=opinion.pk))
+    with transaction.atomic():
+        if confirm_phone:
+            from liaison.notifications.verification import sms_code_verify
+
+            if not sms_code_verify(phone=phone, code=sms_code.strip(), purpose="opinion"):
+                raise errors.PhoneNotVerified(field="sms_code")
+        for _attempt in range(5):
+            opinion.tracking_code = new_tracking_code()
+            try:
+                with transaction.atomic():
+                    opinion.save()
+                break
+            except IntegrityError:
+                if key and Opinion.objects.filter(idempotency_key=key).exists():
+                    return Opinion.objects.get(idempotency_key=key), ""
+                opinion.pk = None
+        else:  # pragma: no cover - 31^12 codes; five collisions in a row do not happen
+            raise errors.OpinionChanged()
+        _store_attachments(opinion, attachments, actor=actor)
+        Event.objects.create(
+            opinion=opinion,
+            actor=actor if staff else None,
+            actor_label=_actor_label(actor) if staff else "",
+            action="submit",
+            to_status=opinion.status,
+            public=True,
+            data={"channel": channel},
+        )
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.CREATE,
+            obj=opinion,
+            object_repr=opinion.tracking_code,
+            after=snapshot(opinion, secret_fields=frozenset({"submitter_secret", "idempotency_key"})),
+        )
+        if counted_ip:
+            throttle.attempt_record(kind=PublicAttempt.Kind.SUBMIT, ip=counted_ip)
+        events.emit(events.OpinionSubmitted(opinion_id=opinion.pk))
     return opinion, secret
 
 

@@ -51,7 +51,9 @@ def attempts_check(*, kind: str, ip: str | None) -> None:
     raise error(error.message_with_wait % {"minutes": minutes}, extra={"retry_after": minutes * 60})
 
 
-@transaction.atomic  # (a transaction: on SQLite a writer then takes its turn on the lock file)
+# A transaction: on SQLite a writer takes its turn on the lock file. Inside a caller's transaction
+# (a new opinion's), part of that one, without a savepoint.
+@transaction.atomic(savepoint=False)
 def attempt_record(*, kind: str, ip: str | None) -> None:
     """Count one attempt of the address (one INSERT; the hourly job `opinions.prune_attempts`
     deletes the rows no limit looks at any more)."""

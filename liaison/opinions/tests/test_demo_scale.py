@@ -108,7 +108,11 @@ def test_gen_data_opinions_are_coherent(township_scale):
     assert opinions.count() == scale.PER_TOWNSHIP
     assert "opinions_event" in out and "opinions: " in out
     states = set(opinions.values_list("status", flat=True))
-    assert {S.SUBMITTED, S.ASSIGNED, S.REPLIED, S.CLOSED, S.ANSWERED_ON_SPOT, S.REDIRECTED, S.MERGED} <= states
+    # the states an opinion stays in for weeks or for good (and the few sent within the last hour);
+    # a short stop such as "replied" (until the office feeds back) is there on some days only, so
+    # the timelines must show it
+    assert {S.SUBMITTED, S.ASSIGNED, S.CLOSED, S.ANSWERED_ON_SPOT, S.REDIRECTED, S.MERGED} <= states
+    assert Event.objects.filter(opinion__in=opinions, to_status=S.REPLIED).exists()
     span = opinions.aggregate(first=Min("created_at"), last=Max("created_at"))
     assert (span["last"] - span["first"]).days > 4 * 365
     assert span["last"] <= timezone.now()
@@ -122,7 +126,6 @@ def test_gen_data_opinions_are_coherent(township_scale):
         assert opinion.due_date == min(deadlines)
     # replied: every assignment answered; answered states carry the answer
     replied = opinions.filter(status=S.REPLIED)
-    assert replied.exists()
     assert not replied.filter(assignments__status__in=LIVE_ASSIGNMENT).exists()
     assert not Assignment.objects.filter(status="replied", replies__isnull=True, opinion__in=opinions).exists()
     assert not Assignment.objects.filter(replies__isnull=False).exclude(status="replied").exists()
