@@ -14,7 +14,7 @@ from liaison.core.exceptions import NotFound, ValidationFailed
 from liaison.core.models import AuditLog
 from liaison.opinions import exceptions as errors
 from liaison.opinions import services
-from liaison.opinions.models import Assignment, Event, Extension, Opinion
+from liaison.opinions.models import Assignment, Event, Extension, Opinion, PublicAttempt
 from liaison.opinions.tests.conftest import today
 
 S = Opinion.Status
@@ -498,3 +498,33 @@ def test_every_step_is_on_the_timeline_and_in_the_audit_trail(ow, submit):
     assert (
         AuditLog.objects.filter(model="opinions.Opinion", object_id=str(opinion.pk), action="transition").count() == 4
     )
+
+
+def test_the_address_limit_is_checked_and_counted_with_the_new_opinion(ow, settings):
+    settings.OPINION_SUBMIT_PER_IP_HOUR = 2
+    place = ow.regions["town"]
+
+    def send(key, text="镇上路灯晚上不亮，行人出行不便。", **extra):
+        return services.opinion_submit(
+            channel="online", region=place, text=text, idempotency_key=key, counted_ip="10.1.2.3", **extra
+        )
+
+    first, secret = send("limit-key-0000000001")
+    assert secret and PublicAttempt.objects.get().ip == "10.1.2.3"
+    # a submission refused after the check counts nothing (the count is written with the opinion)
+    with pytest.raises(errors.PhoneNotVerified):
+        send("limit-key-0000000002", phone="13812345678")
+    with pytest.raises(ValidationFailed):
+        send("limit-key-0000000003", text="短")
+    assert PublicAttempt.objects.count() == 1
+    send("limit-key-0000000004")
+    assert PublicAttempt.objects.count() == 2
+    with pytest.raises(errors.TooManySubmissions):
+        send("limit-key-0000000005")
+    # a replay of a key already used is neither checked nor counted
+    again, replayed_secret = send("limit-key-0000000001")
+    assert again.pk == first.pk and replayed_secret == ""
+    assert PublicAttempt.objects.count() == 2 and Opinion.objects.count() == 2
+    # staff registration and a confirmed phone pass no address (counted_ip None): never limited here
+    services.opinion_submit(channel="online", region=place, text="镇上路灯晚上不亮，行人出行不便。")
+    assert PublicAttempt.objects.count() == 2

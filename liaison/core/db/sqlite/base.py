@@ -7,11 +7,11 @@ retries on a fixed schedule that grows to 100 ms between tries: under a burst of
 throughput fell to a few dozen submissions a second with seconds of latency.
 
 Here a writer first takes an exclusive `flock` on a file beside the database (`<name>-writer.lock`)
-and only then begins; the lock goes at COMMIT or ROLLBACK. The kernel hands the lock over as soon as
-it is released, in the order the writers asked. The wait polls without blocking (so that it can give
-up), in steps that start at a tenth of a millisecond; after the database's `timeout` it gives up
-waiting here and lets SQLite's busy handler decide, as before. In-memory databases (the test suite's)
-take no lock."""
+and only then begins; the lock goes at COMMIT or ROLLBACK. The wait polls without blocking (so that
+it can give up), in steps that start at a tenth of a millisecond and grow to 2 ms, so a waiting
+writer goes on within 2 ms of the release; after the database's `timeout` it gives up waiting here
+and lets SQLite's busy handler decide, as before. In-memory databases (the test suite's) take no
+lock."""
 
 import fcntl
 import os
