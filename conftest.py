@@ -22,14 +22,18 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_calendar():
-    """The working-day calendar is cached per process; a test's entries are rolled back with its
-    transaction, so the next test must not find them in the cache."""
+def _fresh_caches():
+    """The working-day calendar and the congress above each region are cached per process; a test's
+    rows are rolled back with its transaction (and SQLite gives their ids to the next test's), so the
+    next test must not find them in the cache."""
     from liaison.core import deadlines
+    from liaison.regions.selectors import clear_congress_cache
 
     deadlines.clear_cache()
+    clear_congress_cache()
     yield
     deadlines.clear_cache()
+    clear_congress_cache()
 
 
 @pytest.fixture

@@ -5,6 +5,9 @@ from liaison.api.api import api
 from liaison.core import views as core_views
 
 urlpatterns = [
+    # The API first: the public submission is the busiest path, and the three includes below without a
+    # prefix are tried pattern by pattern before anything after them (no path of theirs starts "api/").
+    path("api/", api.urls),
     path("", include("liaison.portal.urls")),
     path("", include("liaison.opinions.public_urls")),
     path("", include("liaison.proposals.public_urls")),
@@ -25,7 +28,6 @@ urlpatterns = [
     path("work/admin/calendar/", include("liaison.core.calendar_urls")),
     path("work/admin/", include("liaison.accounts.admin_urls")),
     path("work/api-tokens/", include("liaison.api.urls")),
-    path("api/", api.urls),
     path("open311/v2/", include("liaison.opinions.open311_urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -222,6 +222,8 @@ SUGGESTION_REMIND_DAYS = env_int("SUGGESTION_REMIND_DAYS", 14)
 SITE_BASE_URL = env("SITE_BASE_URL", "http://127.0.0.1:8000")
 # Administrator entries of the working-day calendar are cached per process this long (liaison.core.deadlines).
 CALENDAR_CACHE_SECONDS = env_int("CALENDAR_CACHE_SECONDS", 300)
+# Which congress handles each region is cached per process this long (regions.selectors).
+REGION_CACHE_SECONDS = env_int("REGION_CACHE_SECONDS", 60)
 
 # --- Personal data at rest (liaison.core.crypto) ----------------------------------------------------
 # FIELD_ENCRYPTION_KEY comes from each environment's settings. NATIONAL_CRYPTO (国密) encrypts new values

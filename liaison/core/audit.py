@@ -7,6 +7,7 @@ import uuid
 
 from django.db import models
 
+from .db.inserts import insert
 from .models import AuditLog
 from .requestlocal import current_ip
 
@@ -65,15 +66,17 @@ def audit_record(
     if action == AuditLog.Action.UPDATE:
         before, after = changed(before, after)
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditLog.objects.create(
-        actor=actor_obj,
-        actor_name=(getattr(actor_obj, "name", "") or getattr(actor_obj, "username", "")) if actor_obj else "",
-        ip=current_ip(),
-        action=action,
-        model=model or (obj._meta.label if obj is not None else ""),
-        object_id=str(object_id if object_id is not None else (obj.pk if obj is not None else "")),
-        object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:255],
-        before=before,
-        after=after,
-        reason=reason,
+    return insert(
+        AuditLog(
+            actor=actor_obj,
+            actor_name=(getattr(actor_obj, "name", "") or getattr(actor_obj, "username", "")) if actor_obj else "",
+            ip=current_ip(),
+            action=action,
+            model=model or (obj._meta.label if obj is not None else ""),
+            object_id=str(object_id if object_id is not None else (obj.pk if obj is not None else "")),
+            object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:255],
+            before=before,
+            after=after,
+            reason=reason,
+        )
     )

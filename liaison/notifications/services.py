@@ -30,6 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from liaison.core.audit import audit_record
+from liaison.core.db.inserts import insert_many
 from liaison.core.exceptions import NotFound
 from liaison.core.models import AuditLog
 
@@ -38,7 +39,7 @@ from .exceptions import NotRetryable, SecretGone
 from .kinds import SECRET_MASK, Kind, fill, get_kind, register_kind
 from .models import DeliveryAttempt, Notification
 
-__all__ = ["notify", "register_kind", "notification_deliver", "notifications_retry_due"]
+__all__ = ["notify", "notify_inbox", "register_kind", "notification_deliver", "notifications_retry_due"]
 
 logger = logging.getLogger("liaison.notifications")
 
@@ -141,6 +142,41 @@ def notify(
         if channel != IN_APP:
             transaction.on_commit(functools.partial(_enqueue_delivery, row.pk), robust=True)
     return written
+
+
+def notify_inbox(
+    *, kind: str, context: dict, user_ids, language: str | None = None, dedupe_key: str = "", related=None
+) -> int:
+    """In-app notifications of one kind to several users (ids): rendered once, written in one INSERT.
+    With `dedupe_key`, at most one row per user and key, ever (the key gets ":u<id>", as `notify`
+    writes it); rows written before are skipped. Returns how many rows were asked for."""
+    user_ids = list(dict.fromkeys(user_ids))
+    if not user_ids:
+        return 0
+    language = language or settings.LANGUAGE_CODE
+    texts = _render(get_kind(kind), context, language)
+    related_type, related_id = (related._meta.label_lower, str(related.pk)) if related is not None else ("", "")
+    now = timezone.now()
+    rows = [
+        Notification(
+            kind=kind,
+            channel=IN_APP,
+            user_id=user_id,
+            language=language,
+            related_type=related_type,
+            related_id=related_id,
+            dedupe_key=f"{dedupe_key}:u{user_id}"[:200] if dedupe_key else "",
+            status=Status.SENT,
+            sent_at=now,
+            **{**texts, "sealed_body": ""},
+        )
+        for user_id in user_ids
+    ]
+    if dedupe_key:
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    else:
+        insert_many(rows)
+    return len(rows)
 
 
 # --- delivery -------------------------------------------------------------------------------------

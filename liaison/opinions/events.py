@@ -5,7 +5,7 @@ nothing."""
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _handlers: dict[type, list[Callable]] = defaultdict(list)
 
@@ -26,6 +26,8 @@ def emit(event) -> None:
 @dataclass(frozen=True)
 class OpinionSubmitted:
     opinion_id: int
+    # the new opinion itself, when the emitter has it (the handlers then read nothing back)
+    opinion: object = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

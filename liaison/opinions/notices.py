@@ -3,11 +3,13 @@ the service's transaction (the outbox rows commit with the change); delivery hap
 Imported by OpinionsConfig.ready."""
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import Role
+from liaison.core.db.prepared import Prepared
 from liaison.notifications.kinds import register_kind
-from liaison.notifications.services import notify
+from liaison.notifications.services import notify, notify_inbox
 
 from . import events
 from .models import Assignment, Extension, Opinion
@@ -86,45 +88,52 @@ register_kind(
 )
 
 
-def _users(**role_filter):
-    return list(User.objects.filter(is_active=True, roles__is_active=True, **role_filter).distinct().order_by("pk"))
+def _user_ids_query(roles: Q):
+    """The active users holding an active role that matches `roles`: their ids, in order."""
+    return (
+        Role.objects.filter(roles, is_active=True, user__is_active=True)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
 
 
-def handlers_of(opinion: Opinion) -> list[User]:
+# Asked on every new opinion: compiled once (liaison.core.db.prepared).
+_QUEUE_OFFICERS = Prepared(lambda region_id: _user_ids_query(Q(kind=Role.Kind.LIAISON_OFFICER, region_id=region_id)))
+_QUEUE_AND_STATION = Prepared(
+    lambda region_id, station_id: _user_ids_query(
+        Q(kind=Role.Kind.LIAISON_OFFICER, region_id=region_id) | Q(kind=Role.Kind.STATION_STAFF, station_id=station_id)
+    )
+)
+
+
+def handlers_of(opinion: Opinion) -> list[int]:
     """The liaison officers of the opinion's queue region and, until it is escalated, the staff of
-    its station."""
-    found = {u.pk: u for u in _users(roles__kind=Role.Kind.LIAISON_OFFICER, roles__region_id=opinion.queue_region_id)}
+    its station (user ids)."""
     if opinion.station_id and opinion.escalations == 0:
-        found.update(
-            {u.pk: u for u in _users(roles__kind=Role.Kind.STATION_STAFF, roles__station_id=opinion.station_id)}
-        )
-    return list(found.values())
+        rows = _QUEUE_AND_STATION.rows(region_id=opinion.queue_region_id, station_id=opinion.station_id)
+    else:
+        rows = _QUEUE_OFFICERS.rows(region_id=opinion.queue_region_id)
+    return [user_id for (user_id,) in rows]
 
 
-def unit_staff(unit_id: int) -> list[User]:
-    return _users(roles__kind=Role.Kind.HANDLING_UNIT, roles__unit_id=unit_id)
+def unit_staff(unit_id: int) -> list[int]:
+    return list(_user_ids_query(Q(kind=Role.Kind.HANDLING_UNIT, unit_id=unit_id)))
 
 
 def _context(opinion: Opinion, **extra) -> dict:
     return {"id": opinion.pk, "code": opinion.tracking_code, "title": opinion.title, **extra}
 
 
-def _tell(users, kind: str, opinion: Opinion, dedupe: str = "", **extra) -> None:
-    for user in users:
-        notify(
-            kind=kind,
-            context=_context(opinion, **extra),
-            user=user,
-            related=opinion,
-            dedupe_key=f"{dedupe}:u{user.pk}" if dedupe else "",
-        )
+def _tell(user_ids, kind: str, opinion: Opinion, dedupe: str = "", **extra) -> None:
+    notify_inbox(kind=kind, context=_context(opinion, **extra), user_ids=user_ids, related=opinion, dedupe_key=dedupe)
 
 
 @events.handles(events.OpinionSubmitted)
 def on_submitted(event):
-    opinion = Opinion.objects.only("id", "tracking_code", "title", "queue_region_id", "station_id", "escalations").get(
-        pk=event.opinion_id
-    )
+    opinion = event.opinion or Opinion.objects.only(
+        "id", "tracking_code", "title", "queue_region_id", "station_id", "escalations"
+    ).get(pk=event.opinion_id)
     _tell(handlers_of(opinion), "opinion.received", opinion)
 
 
@@ -220,10 +229,8 @@ def on_due_soon(event):
 def on_overdue(event):
     assignment = Assignment.objects.select_related("opinion", "unit").get(pk=event.assignment_id)
     opinion = assignment.opinion
-    users = {u.pk: u for u in unit_staff(assignment.unit_id)}
-    users.update({u.pk: u for u in handlers_of(opinion)})
     _tell(
-        users.values(),
+        [*unit_staff(assignment.unit_id), *handlers_of(opinion)],
         "opinion.overdue",
         opinion,
         dedupe=f"opinion-overdue:a{assignment.pk}:{assignment.deadline.isoformat()}",

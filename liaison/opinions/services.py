@@ -45,9 +45,11 @@ from django.utils.translation import gettext as _
 
 from liaison.core import crypto, deadlines, files
 from liaison.core.audit import audit_record, snapshot
+from liaison.core.db.inserts import insert
 from liaison.core.exceptions import NotFound, ValidationFailed
 from liaison.core.models import AuditLog
 from liaison.regions.models import CONGRESS_LEVELS, LEVEL_ORDER, HandlingUnit, Region, path_ids
+from liaison.regions.selectors import congress_region_above
 
 from . import events, rules, throttle
 from . import exceptions as errors
@@ -97,13 +99,13 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def queue_region_for(region: Region) -> Region:
-    """The region whose congress handles an opinion about `region`: itself when it has a congress,
-    else the nearest ancestor that has one."""
-    nearest = Region.objects.filter(pk__in=path_ids(region.path), congress__isnull=False).order_by("-depth").first()
-    if nearest is None:
+def queue_region_for(region: Region) -> tuple[int, str]:
+    """(id, path) of the region whose congress handles an opinion about `region`: itself when it has a
+    congress, else the nearest ancestor that has one."""
+    found = congress_region_above(region.path)
+    if found is None:
         raise ValidationFailed(_("No congress handles opinions for this region."), field="region")
-    return region if nearest.pk == region.pk else nearest
+    return found
 
 
 def _level_rank(level: str) -> int:
@@ -161,16 +163,18 @@ def _record(
         opinion.save()
     else:
         opinion.save(update_fields=[*fields, "version", "updated_at"])
-    event = Event.objects.create(
-        opinion=opinion,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_label=_actor_label(actor)[:150],
-        action=action,
-        from_status=from_status,
-        to_status=opinion.status,
-        comment=comment,
-        public=public,
-        data=data or {},
+    event = insert(
+        Event(
+            opinion=opinion,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor_label=_actor_label(actor)[:150],
+            action=action,
+            from_status=from_status,
+            to_status=opinion.status,
+            comment=comment,
+            public=public,
+            data=data or {},
+        )
     )
     audit_record(
         actor=actor,
@@ -311,12 +315,13 @@ def opinion_submit(
     The checks and reads come first; the transaction holds only the writes (on SQLite, the time a
     writer holds the database is the time the others wait)."""
     key = (idempotency_key or "").strip()[:64] or None
-    if key:
-        existing = Opinion.objects.filter(idempotency_key=key).values_list("pk", flat=True).first()
-        if existing is not None:
-            return Opinion.objects.get(pk=existing), ""
     if counted_ip:
-        throttle.attempts_check(kind=PublicAttempt.Kind.SUBMIT, ip=counted_ip)
+        try:
+            throttle.attempts_check(kind=PublicAttempt.Kind.SUBMIT, ip=counted_ip)
+        except errors.TooManySubmissions:
+            if key and (replayed := _replay(key)) is not None:
+                return replayed, ""
+            raise
     if channel not in Opinion.Channel.values:
         raise ValidationFailed(_("Choose how the opinion came in."), field="channel")
     staff = actor is not None
@@ -370,14 +375,14 @@ def opinion_submit(
         raise ValidationFailed(_("The date cannot be in the future."), field="received_on")
     elif received_on < today - datetime.timedelta(days=90):
         raise ValidationFailed(_("The date is more than 90 days ago."), field="received_on")
-    queue = queue_region_for(region)
+    queue_id, queue_path = queue_region_for(region)
     secret = receipt_secret or secrets.token_urlsafe(24)
     opinion = Opinion(
         channel=channel,
         region=region,
         region_path=region.path,
-        queue_region=queue,
-        queue_path=queue.path,
+        queue_region_id=queue_id,
+        queue_path=queue_path,
         station=station,
         category=category,
         title=title,
@@ -400,45 +405,59 @@ def opinion_submit(
         registered_by=actor if staff else None,
         received_on=received_on,
     )
-    with transaction.atomic():
-        if confirm_phone:
-            from liaison.notifications.verification import sms_code_verify
+    # The idempotency key is not looked up first: the unique index answers when the insert fails,
+    # which is rare (a client's retry), so the usual submission costs no extra query. The opinion is
+    # the transaction's first write, so a failed insert retries the whole transaction (PostgreSQL
+    # aborts a transaction at its first error; no savepoint is needed around the insert).
+    for _attempt in range(5):
+        opinion.tracking_code = new_tracking_code()
+        opinion.pk = None
+        try:
+            with transaction.atomic():
+                if confirm_phone:
+                    from liaison.notifications.verification import sms_code_verify
 
-            if not sms_code_verify(phone=phone, code=sms_code.strip(), purpose="opinion"):
-                raise errors.PhoneNotVerified(field="sms_code")
-        for _attempt in range(5):
-            opinion.tracking_code = new_tracking_code()
-            try:
-                with transaction.atomic():
-                    opinion.save()
-                break
-            except IntegrityError:
-                if key and Opinion.objects.filter(idempotency_key=key).exists():
-                    return Opinion.objects.get(idempotency_key=key), ""
-                opinion.pk = None
-        else:  # pragma: no cover - 31^12 codes; five collisions in a row do not happen
-            raise errors.OpinionChanged()
-        _store_attachments(opinion, attachments, actor=actor)
-        Event.objects.create(
+                    if not sms_code_verify(phone=phone, code=sms_code.strip(), purpose="opinion"):
+                        raise errors.PhoneNotVerified(field="sms_code")
+                insert(opinion)
+                _opinion_submitted_rows(opinion, actor=actor if staff else None, attachments=attachments)
+                if counted_ip:
+                    throttle.attempt_record(kind=PublicAttempt.Kind.SUBMIT, ip=counted_ip)
+            return opinion, secret
+        except IntegrityError:
+            if key and (replayed := _replay(key)) is not None:
+                return replayed, ""
+    raise errors.OpinionChanged()  # pragma: no cover - 31^12 codes; five collisions in a row do not happen
+
+
+def _replay(key: str) -> Opinion | None:
+    """The opinion an idempotency key already made, if any."""
+    return Opinion.objects.filter(idempotency_key=key).first()
+
+
+def _opinion_submitted_rows(opinion: Opinion, *, actor, attachments) -> None:
+    """What a new opinion writes beside itself: its attachments, the first step of its timeline, the
+    audit record and the office's notices."""
+    _store_attachments(opinion, attachments, actor=actor)
+    insert(
+        Event(
             opinion=opinion,
-            actor=actor if staff else None,
-            actor_label=_actor_label(actor) if staff else "",
+            actor=actor,
+            actor_label=_actor_label(actor) if actor is not None else "",
             action="submit",
             to_status=opinion.status,
             public=True,
-            data={"channel": channel},
+            data={"channel": opinion.channel},
         )
-        audit_record(
-            actor=actor,
-            action=AuditLog.Action.CREATE,
-            obj=opinion,
-            object_repr=opinion.tracking_code,
-            after=snapshot(opinion, secret_fields=frozenset({"submitter_secret", "idempotency_key"})),
-        )
-        if counted_ip:
-            throttle.attempt_record(kind=PublicAttempt.Kind.SUBMIT, ip=counted_ip)
-        events.emit(events.OpinionSubmitted(opinion_id=opinion.pk))
-    return opinion, secret
+    )
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.CREATE,
+        obj=opinion,
+        object_repr=opinion.tracking_code,
+        after=snapshot(opinion, secret_fields=frozenset({"submitter_secret", "idempotency_key"})),
+    )
+    events.emit(events.OpinionSubmitted(opinion_id=opinion.pk, opinion=opinion))
 
 
 def _coordinates(latitude, longitude):

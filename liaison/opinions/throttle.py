@@ -9,12 +9,16 @@ that every worker process and every machine sees the same count.
 
 A limit of 0 turns the check off."""
 
+import functools
 import math
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from liaison.core.db.inserts import insert
+from liaison.core.db.prepared import Prepared
 
 from . import exceptions as errors
 from .models import PublicAttempt
@@ -39,16 +43,25 @@ def attempts_check(*, kind: str, ip: str | None) -> None:
     if limit <= 0 or not ip:
         return
     now = timezone.now()
-    recent = list(
-        PublicAttempt.objects.filter(kind=kind, ip=ip, at__gt=now - HOUR)
-        .order_by("-at")
-        .values_list("at", flat=True)[:limit]
-    )
+    recent = _recent(limit).rows(kind=kind, ip=ip, since=now - HOUR)
     if len(recent) < limit:
         return
-    minutes = max(1, math.ceil((recent[-1] + HOUR - now).total_seconds() / 60))
+    minutes = max(1, math.ceil((recent[-1][0] + HOUR - now).total_seconds() / 60))
     _name, error = LIMIT_SETTINGS[kind]
     raise error(error.message_with_wait % {"minutes": minutes}, extra={"retry_after": minutes * 60})
+
+
+@functools.cache
+def _recent(limit: int) -> Prepared:
+    """The times of an address's last `limit` attempts of a kind within the hour (asked on every
+    public submission: compiled once per limit)."""
+    return Prepared(
+        lambda kind, ip, since: (
+            PublicAttempt.objects.filter(kind=kind, ip=ip, at__gt=since)
+            .order_by("-at")
+            .values_list("at", flat=True)[:limit]
+        )
+    )
 
 
 # A transaction: on SQLite a writer takes its turn on the lock file. Inside a caller's transaction
@@ -59,7 +72,7 @@ def attempt_record(*, kind: str, ip: str | None) -> None:
     deletes the rows no limit looks at any more)."""
     if _limit(kind) <= 0 or not ip:
         return
-    PublicAttempt.objects.create(kind=kind, ip=ip, at=timezone.now())
+    insert(PublicAttempt(kind=kind, ip=ip, at=timezone.now()))
 
 
 def attempts_prune() -> int:

@@ -5,13 +5,17 @@ is answered exactly like a missing one (`NotFound`). Public reads (the API's GET
 reference data that is public anyway: names, codes, levels, congresses, active handling units.
 """
 
+import threading
+import time
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
+from django.conf import settings
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
+from liaison.core.db.prepared import Prepared
 from liaison.core.exceptions import NotFound
 
 from .models import LEVEL_ORDER, Congress, HandlingUnit, Level, Organ, Region, Session, Term, path_ids
@@ -43,13 +47,56 @@ def _paths(user, edit: bool) -> tuple[str, ...] | None:
     return edit_paths(user) if edit else view_paths(user)
 
 
+_REGION = Prepared(lambda pk: Region.objects.filter(pk=pk).order_by())
+
+
 def region_by_id(value) -> Region | None:
     """The region named by a filter parameter (an id), or None when absent, malformed or unknown."""
     try:
         pk = int(value)
     except (TypeError, ValueError):
         return None
-    return Region.objects.filter(pk=pk).first()
+    if not -(2**63) <= pk < 2**63:
+        return None
+    return _REGION.first(pk=pk)
+
+
+# The nearest region with a congress, at or above a path: "/1/5/23/" → (5, "/1/5/"). Asked for every
+# opinion a citizen sends; congresses are set up once a term. Kept per process for
+# REGION_CACHE_SECONDS (default 60: other processes see a new congress within a minute) and dropped
+# at once in the process that creates one (regions.services.congress_create). Keyed by the path, so a
+# region moved elsewhere (a new path) is looked up again.
+_congress_above: dict[str, tuple[int, str] | None] = {}
+_congress_above_at = 0.0
+_congress_above_lock = threading.Lock()
+CONGRESS_ABOVE_MAX = 100_000
+
+
+def clear_congress_cache() -> None:
+    global _congress_above_at
+    with _congress_above_lock:
+        _congress_above.clear()
+        _congress_above_at = time.monotonic()
+
+
+def congress_region_above(path: str) -> tuple[int, str] | None:
+    """(id, path) of the nearest region at or above `path` that has a congress; None when no region of
+    the path has one."""
+    now = time.monotonic()
+    if now - _congress_above_at > settings.REGION_CACHE_SECONDS or len(_congress_above) > CONGRESS_ABOVE_MAX:
+        clear_congress_cache()
+    try:
+        return _congress_above[path]
+    except KeyError:
+        pass
+    found = (
+        Region.objects.filter(pk__in=path_ids(path), congress__isnull=False)
+        .order_by("-depth")
+        .values_list("pk", "path")
+        .first()
+    )
+    _congress_above[path] = found
+    return found
 
 
 def region_lineage(region: Region | None) -> list[Region]:

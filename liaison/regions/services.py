@@ -16,6 +16,7 @@ from liaison.core.exceptions import ValidationFailed
 from liaison.core.models import AuditLog
 
 from .models import LEVEL_ORDER, Congress, HandlingUnit, Level, Organ, Region, Session, Term
+from .selectors import clear_congress_cache
 
 UNSET = object()  # "leave this field as it is" for optional keyword arguments
 
@@ -192,6 +193,8 @@ def congress_create(*, actor, region: Region, name: str | None = None, motion_th
         region=region, name=name, level=region.level, motion_threshold=_clean_threshold(motion_threshold)
     )
     audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=congress, after=snapshot(congress))
+    clear_congress_cache()  # opinions about the region now go to its congress: here at once, and
+    transaction.on_commit(clear_congress_cache)  # again once committed (a read meanwhile saw none)
     return congress
 
 

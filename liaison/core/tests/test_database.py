@@ -99,3 +99,40 @@ def test_sqlite_writers_take_turns_on_the_lock_file():
         Region.objects.filter(pk=root.pk).update(name="轮候省三")
     root.refresh_from_db()
     assert root.name == "轮候省三"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_checkpoints_after_the_turn():
+    """SQLite's automatic checkpoint (inside a COMMIT, while the next writers wait) is only a backstop;
+    a connection copies the log back after its commit, once the turn is released."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the write-ahead log is SQLite's")
+    from django.db import transaction
+
+    from liaison.core.db.sqlite import base
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == 10000
+    root = region_create(actor=None, name="检查点省", code="990000000000", level="province", parent=None)
+    connection._checkpointed_at = 0.0  # due
+    released = []
+    real_checkpoint = base.DatabaseWrapper.checkpoint_if_due
+
+    def checkpoint(self):
+        released.append(not self._writer_held)
+        real_checkpoint(self)
+
+    base.DatabaseWrapper.checkpoint_if_due = checkpoint
+    try:
+        with transaction.atomic():
+            Region.objects.filter(pk=root.pk).update(name="检查点省一")
+    finally:
+        base.DatabaseWrapper.checkpoint_if_due = real_checkpoint
+    assert released == [True]
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        busy, log_frames, checkpointed = cursor.fetchone()
+    assert busy == 0 and log_frames == checkpointed
+    # not due again within CHECKPOINT_SECONDS: the next commit copies nothing
+    assert connection._checkpointed_at > 0

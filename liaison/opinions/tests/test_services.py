@@ -511,6 +511,12 @@ def test_the_address_limit_is_checked_and_counted_with_the_new_opinion(ow, setti
 
     first, secret = send("limit-key-0000000001")
     assert secret and PublicAttempt.objects.get().ip == "10.1.2.3"
+    # a replay found by the key's unique index (the insert fails and the whole transaction is
+    # retried as a replay) makes no second opinion and counts nothing
+    again, replayed_secret = send("limit-key-0000000001")
+    assert again.pk == first.pk and replayed_secret == ""
+    assert PublicAttempt.objects.count() == 1 and Opinion.objects.count() == 1
+    assert Event.objects.filter(opinion=first).count() == 1
     # a submission refused after the check counts nothing (the count is written with the opinion)
     with pytest.raises(errors.PhoneNotVerified):
         send("limit-key-0000000002", phone="13812345678")
