@@ -72,6 +72,29 @@ def test_submit_gives_a_tracking_code_and_queues_at_the_township(ow, submit):
     assert AuditLog.objects.filter(model="opinions.Opinion", object_id=str(opinion.pk), action="create").exists()
 
 
+def test_tracking_codes_of_a_day_share_their_first_two_characters(ow, submit):
+    day = datetime.date(2026, 12, 2)
+    codes = {services.new_tracking_code(day) for _ in range(50)}
+    assert len(codes) == 50
+    assert all(len(c) == 12 and set(c) <= set(services.TRACKING_ALPHABET) for c in codes)
+    assert len({c[:2] for c in codes}) == 1  # together in the unique index
+    assert services.new_tracking_code(day + datetime.timedelta(days=1))[:2] != next(iter(codes))[:2]
+    assert services.new_tracking_code(day + datetime.timedelta(days=961))[:2] == next(iter(codes))[:2]
+    assert submit().tracking_code[:2] == services.new_tracking_code()[:2]
+
+
+def test_code_columns_have_no_pattern_index_copies():
+    """PostgreSQL: the codes are compared whole, so their indexes have no `…_like` copy to keep up."""
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL adds pattern copies")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'opinions_opinion'")
+        names = [name for (name,) in cursor.fetchall()]
+    for column in ("tracking_code", "phone_index", "email_index", "idempotency_key"):
+        assert any(column in n for n in names)  # the index itself is there
+        assert not [n for n in names if column in n and n.endswith("_like")]
+
+
 def test_contact_is_encrypted_at_rest_and_indexed_blindly(ow, submit):
     opinion = submit(phone="13812345678", actor=ow.users["staff"], channel="visit")
     with connection.cursor() as cursor:
