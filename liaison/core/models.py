@@ -54,7 +54,7 @@ class AuditLog(models.Model):
     actor_name = models.CharField(_("by (name)"), max_length=150, blank=True)
     ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
-    model = models.CharField(_("record type"), max_length=100, db_index=True)
+    model = models.CharField(_("record type"), max_length=100)  # indexed first in (model, object_id, at)
     object_id = models.CharField(_("record"), max_length=64, blank=True, db_index=True)
     object_repr = models.CharField(_("record (text)"), max_length=255, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)

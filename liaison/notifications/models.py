@@ -47,6 +47,7 @@ class Notification(BaseModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,  # indexed first in notification_inbox_idx (user, channel, read_at, created_at)
     )
     address = EncryptedTextField(_("address"), blank=True, help_text=_("Phone number or e-mail address."))
     language = models.CharField(_("language"), max_length=10)

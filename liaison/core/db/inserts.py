@@ -7,8 +7,8 @@ the database (see liaison/core/db/sqlite/base.py). `insert(obj)` and `insert_man
 `save()` would write for a new row — defaults, `auto_now`/`auto_now_add`, each field's own preparation
 (encryption included) — with one cached statement, and read back the primary key and any database-
 computed columns (RETURNING, on SQLite 3.35+ and PostgreSQL). They send no model signals (the
-project uses none) and do not handle multi-table inheritance; both are checked when the statement is
-built."""
+project uses none), do not call a model's own `save()` (use them only where it adds nothing for a new
+row: AuditLog's refuses changes, not new rows) and refuse multi-table inheritance."""
 
 from django.db import connections, router
 from django.db.models import Model

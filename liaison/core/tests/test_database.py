@@ -136,3 +136,27 @@ def test_sqlite_checkpoints_after_the_turn():
     assert busy == 0 and log_frames == checkpointed
     # not due again within CHECKPOINT_SECONDS: the next commit copies nothing
     assert connection._checkpointed_at > 0
+
+
+@pytest.mark.django_db
+def test_rows_written_on_every_submission_keep_only_the_indexes_they_need():
+    """No single-column index beside a composite that starts with the same column, and (PostgreSQL)
+    no pattern-ops copy of an index on a column that is only compared whole."""
+    with connection.cursor() as cursor:
+        indexes = {
+            table: [
+                i["columns"] for i in connection.introspection.get_constraints(cursor, table).values() if i["index"]
+            ]
+            for table in ("core_auditlog", "notifications_notification")
+        }
+    assert ["model"] not in indexes["core_auditlog"] and ["model", "object_id", "at"] in indexes["core_auditlog"]
+    assert ["user_id"] not in indexes["notifications_notification"]
+    assert ["user_id", "channel", "read_at", "created_at"] in indexes["notifications_notification"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename IN ('core_auditlog', 'notifications_notification')"
+                " AND indexname LIKE %s",
+                ["%\\_like"],
+            )
+            assert cursor.fetchall() == []
