@@ -484,11 +484,11 @@ class DemoProposals:
             at(ctx, "assign", 115, lead=e, fate=Fate(stop="assigned", late="stuck", **edu_fate)),
             at(ctx, "assign", 200, lead=c, fate=Fate(stop="assigned", late="stuck", extension="approved", **edu_fate)),
             at(ctx, "assign", 40, lead=me, fate=Fate(stop="assigned", late="", returned=True, template=other[4])),
-            # replies the deputy has to rate
+            # replies the deputy has to rate (as a co-signer who confirmed: declined=0, whatever the draws)
             at(ctx, "reply", 6, lead=me, fate=Fate(
                 stop="replied", cosigners=[a], answer_class="B", unrated=frozenset({self.deputy_person}), **edu_fate)),
             at(ctx, "reply", 4, lead=d, fate=Fate(
-                stop="replied", cosigners=[me], answer_class="A", unrated=frozenset({self.deputy_person}),
+                stop="replied", cosigners=[me], declined=0, answer_class="A", unrated=frozenset({self.deputy_person}),
                 template=other[5])),
             # rated: sent back for re-handling; evaluated; closed after re-handling; closed with commitments
             at(ctx, "re_handling", 8, lead=a, fate=Fate(stop="re_handling", ratings=("dissatisfied",), **edu_fate)),
@@ -562,7 +562,7 @@ class DemoProposals:
             at(ctx, "assign", 20, lead=b, fate=Fate(stop="assigned", late="", cosigners=[me])),
             at(ctx, "assign", 100, lead=c, fate=Fate(stop="assigned", late="stuck")),
             at(ctx, "reply", 3, lead=c,
-               fate=Fate(stop="replied", cosigners=[me], unrated=frozenset({self.deputy_person}))),
+               fate=Fate(stop="replied", cosigners=[me], declined=0, unrated=frozenset({self.deputy_person}))),
             at(ctx, "close", 40, lead=me, fate=Fate(stop="closed", publish=True)),
         ]  # fmt: skip
         last, current, upcoming = self.held(ctx)
