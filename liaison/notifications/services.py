@@ -64,6 +64,39 @@ def _render(kind: Kind, context: dict, language: str) -> dict:
         }
 
 
+def _row(
+    kind: str,
+    channel: str,
+    texts: dict,
+    *,
+    language: str,
+    related,
+    dedupe_key: str,
+    now,
+    user=None,
+    user_id=None,
+    address="",
+) -> Notification:
+    """One unsaved notification: an in-app row is delivered as it is written (the row is the inbox
+    entry, nothing sealed); an SMS or e-mail row waits for its delivery task."""
+    row = Notification(
+        kind=kind,
+        channel=channel,
+        **({"user": user} if user is not None else {"user_id": user_id}),
+        address=address,
+        language=language,
+        related_type=related._meta.label_lower if related is not None else "",
+        related_id=str(related.pk) if related is not None else "",
+        dedupe_key=dedupe_key[:200],
+        **texts,
+    )
+    if channel == IN_APP:
+        row.status, row.sent_at, row.sealed_body = Status.SENT, now, ""
+    else:
+        row.status, row.next_attempt_at = Status.PENDING, now
+    return row
+
+
 def _address(channel: str, *, user, phone: str, email: str) -> str:
     if channel == SMS:
         return (phone or getattr(user, "phone", "") or "").strip()
@@ -107,7 +140,6 @@ def notify(
     language = language or settings.LANGUAGE_CODE
     texts = _render(get_kind(kind), context, language)
     inbox_user = user if isinstance(user, get_user_model()) else None
-    related_type, related_id = (related._meta.label_lower, str(related.pk)) if related is not None else ("", "")
     now = timezone.now()
     written: list[Notification] = []
     for channel in dict.fromkeys(channels):
@@ -115,21 +147,10 @@ def notify(
         if (channel == IN_APP and inbox_user is None) or (channel != IN_APP and not address):
             logger.info("notification %s: no recipient for channel %s, skipped", kind, channel)
             continue
-        row = Notification(
-            kind=kind,
-            channel=channel,
-            user=inbox_user,
-            address=address,
-            language=language,
-            related_type=related_type,
-            related_id=related_id,
-            dedupe_key=dedupe_key[:200],
-            **texts,
-        )
-        if channel == IN_APP:
-            row.status, row.sent_at, row.sealed_body = Status.SENT, now, ""
-        else:
-            row.status, row.next_attempt_at = Status.PENDING, now
+        row = _row(
+            kind, channel, texts, language=language, related=related, dedupe_key=dedupe_key, now=now,
+            user=inbox_user, address=address,
+        )  # fmt: skip
         if dedupe_key:
             try:
                 with transaction.atomic():
@@ -155,21 +176,18 @@ def notify_inbox(
         return 0
     language = language or settings.LANGUAGE_CODE
     texts = _render(get_kind(kind), context, language)
-    related_type, related_id = (related._meta.label_lower, str(related.pk)) if related is not None else ("", "")
     now = timezone.now()
     rows = [
-        Notification(
-            kind=kind,
-            channel=IN_APP,
-            user_id=user_id,
+        _row(
+            kind,
+            IN_APP,
+            texts,
             language=language,
-            related_type=related_type,
-            related_id=related_id,
-            dedupe_key=f"{dedupe_key}:u{user_id}"[:200] if dedupe_key else "",
-            status=Status.SENT,
-            sent_at=now,
-            **{**texts, "sealed_body": ""},
-        )
+            related=related,
+            now=now,
+            user_id=user_id,
+            dedupe_key=f"{dedupe_key}:u{user_id}" if dedupe_key else "",
+        )  # fmt: skip
         for user_id in user_ids
     ]
     if dedupe_key:

@@ -34,6 +34,7 @@ _stand_ins = itertools.count(1)
 class Prepared:
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
+        self.names = frozenset(build.__code__.co_varnames[: build.__code__.co_argcount])
         self._compiled: dict[tuple, tuple] = {}
         self._lock = threading.Lock()
 
@@ -116,9 +117,8 @@ class Prepared:
         return model.from_db(using or router.db_for_read(model), fields, rows[0])
 
     def _run(self, using, values):
-        probe = self.build.__code__.co_varnames[: self.build.__code__.co_argcount]
-        if set(values) != set(probe):
-            raise TypeError(f"expected the values {sorted(probe)}")
+        if values.keys() != self.names:
+            raise TypeError(f"expected the values {sorted(self.names)}")
         alias = using or "default"
         compiled = self._compile(alias, values)
         sql, params, positions, compiler, converters, _model, _fields = compiled
