@@ -16,11 +16,11 @@ lock.
 **Checkpoints outside the turn.** SQLite copies the write-ahead log back into the database (a
 checkpoint, with two fsyncs) inside the COMMIT that crosses `wal_autocheckpoint` pages, so every
 writer queued behind it waited for disk I/O too: about one commit in fifty took 30–50 ms, and the
-mean commit three times its usual cost. Here they are moved out of the turn on file databases: after a
-commit, once the turn is released, a connection runs a PASSIVE checkpoint when `CHECKPOINT_SECONDS`
-have passed since its last one (SQLite's own stays as a backstop, at 10,000 pages instead of 1,000). A PASSIVE checkpoint waits for nobody and stops nobody: the next
-writer appends to the log while it copies. SQLite still checkpoints when the last connection
-closes."""
+mean commit three times its usual cost. Here they are moved out of the turn on file databases: after
+a commit, once the turn is released, a connection runs a PASSIVE checkpoint when `CHECKPOINT_SECONDS`
+have passed since its last one (SQLite's own stays as a backstop, at 10,000 pages instead of 1,000).
+A PASSIVE checkpoint waits for nobody and stops nobody: the next writer appends to the log while it
+copies. SQLite still checkpoints when the last connection closes."""
 
 import fcntl
 import logging
