@@ -125,6 +125,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     (BASE_DIR / "var").mkdir(exist_ok=True)
 else:
+    # Django's PostgreSQL backend, with a health check that asks the server only when its socket says
+    # something happened (liaison/core/db/postgresql/base.py)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "liaison.core.db.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # PostgreSQL's JIT compiles any plan above jit_above_cost: for the aggregate pages of this
     # application (reports, boards) compiling took seconds against milliseconds of work. Off unless

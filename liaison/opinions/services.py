@@ -27,6 +27,7 @@ Decisions worth knowing:
   made, so a double click or a retried request makes one opinion, not two.
 """
 
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -45,7 +46,7 @@ from django.utils.translation import gettext as _
 
 from liaison.core import crypto, deadlines, files
 from liaison.core.audit import audit_record, snapshot
-from liaison.core.db.inserts import insert
+from liaison.core.db.inserts import insert, one_write, reserve_pk
 from liaison.core.exceptions import NotFound, ValidationFailed
 from liaison.core.models import AuditLog
 from liaison.regions.models import CONGRESS_LEVELS, LEVEL_ORDER, HandlingUnit, Region, path_ids
@@ -413,20 +414,23 @@ def opinion_submit(
         received_on=received_on,
     )
     # The idempotency key is not looked up first: the unique index answers when the insert fails,
-    # which is rare (a client's retry), so the usual submission costs no extra query. The opinion is
-    # the transaction's first write, so a failed insert retries the whole transaction (PostgreSQL
-    # aborts a transaction at its first error; no savepoint is needed around the insert).
+    # which is rare (a client's retry), so the usual submission costs no extra query. The new rows
+    # (the opinion, its first timeline step, the audit record, the office's notices, the address's
+    # count) are written together, all or none (liaison.core.db.inserts.one_write: on PostgreSQL one
+    # round trip); a failed write retries the whole. A confirmed phone's code and attachments are
+    # written by statements of their own, in one transaction with the rows.
+    in_transaction = confirm_phone or any(attachments or ())
     for _attempt in range(5):
         opinion.tracking_code = new_tracking_code(today)
         opinion.pk = None
         try:
-            with transaction.atomic():
+            with transaction.atomic() if in_transaction else contextlib.nullcontext(), one_write():
                 if confirm_phone:
                     from liaison.notifications.verification import sms_code_verify
 
                     if not sms_code_verify(phone=phone, code=sms_code.strip(), purpose="opinion"):
                         raise errors.PhoneNotVerified(field="sms_code")
-                insert(opinion)
+                insert(reserve_pk(opinion))
                 _opinion_submitted_rows(opinion, actor=actor if staff else None, attachments=attachments)
                 if counted_ip:
                     throttle.attempt_record(kind=PublicAttempt.Kind.SUBMIT, ip=counted_ip)

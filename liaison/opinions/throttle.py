@@ -14,10 +14,9 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from liaison.core.db.inserts import insert
+from liaison.core.db.inserts import insert, one_write
 from liaison.core.db.prepared import Prepared
 
 from . import exceptions as errors
@@ -64,15 +63,15 @@ def _recent(limit: int) -> Prepared:
     )
 
 
-# A transaction: on SQLite a writer takes its turn on the lock file. Inside a caller's transaction
-# (a new opinion's), part of that one, without a savepoint.
-@transaction.atomic(savepoint=False)
 def attempt_record(*, kind: str, ip: str | None) -> None:
     """Count one attempt of the address (one INSERT; the hourly job `opinions.prune_attempts`
-    deletes the rows no limit looks at any more)."""
+    deletes the rows no limit looks at any more). Written as a write of its own (on SQLite the writer
+    takes its turn on the lock file), or with the rows of the caller's `one_write()` (a new
+    opinion's)."""
     if _limit(kind) <= 0 or not ip:
         return
-    insert(PublicAttempt(kind=kind, ip=ip, at=timezone.now()))
+    with one_write():
+        insert(PublicAttempt(kind=kind, ip=ip, at=timezone.now()))
 
 
 def attempts_prune() -> int:

@@ -8,17 +8,34 @@ the database (see liaison/core/db/sqlite/base.py). `insert(obj)` and `insert_man
 (encryption included) — with one cached statement, and read back the primary key and any database-
 computed columns (RETURNING, on SQLite 3.35+ and PostgreSQL). They send no model signals (the
 project uses none), do not call a model's own `save()` (use them only where it adds nothing for a new
-row: AuditLog's refuses changes, not new rows) and refuse multi-table inheritance."""
+row: AuditLog's refuses changes, not new rows) and refuse multi-table inheritance.
 
-from django.db import connections, router
+**Several rows in one statement.** Each statement is a round trip to PostgreSQL, and on a busy server
+the round trips (the waits, the wake-ups, BEGIN and COMMIT of their own) cost more than the rows.
+Inside `one_write()`, `insert()` and `insert_many()` on PostgreSQL only queue their statements; at the
+end of the block they go to the server together, in one simple-protocol message: outside a
+transaction PostgreSQL runs them as one implicit transaction (all or nothing, one commit); inside one
+they are part of it, behind a savepoint. So the rows a block queues are written after everything
+else the block does, nothing in the block can read them, and they are not read back: an object's
+primary key is known only if it was set before — by `reserve_pk(obj)`, which takes the next value of
+the table's sequence — and database-computed columns stay unread (a later access loads them). Other
+statements of the block that refer to those rows (a foreign key, which PostgreSQL checks at commit;
+an `on_commit` callback) need the block inside `transaction.atomic()`. On SQLite `one_write()` is
+`transaction.atomic()` and the rows are written at once (a local database has no round trip to save;
+the transaction takes the writer's turn once)."""
+
+import contextlib
+
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import Model
 from django.db.models.fields import AutoFieldMixin
 
 _statements: dict[tuple, tuple[str, list, list, list]] = {}
+_sequences: dict[tuple, str] = {}
 
 
-def _statement(model: type[Model], connection, rows: int) -> tuple[str, list, list, list]:
-    key = (connection.alias, connection.vendor, model, rows)
+def _statement(model: type[Model], connection, rows: int, *, with_pk: bool, returning: bool) -> tuple:
+    key = (connection.alias, connection.vendor, model, rows, with_pk, returning)
     built = _statements.get(key)
     if built is not None:
         return built
@@ -28,50 +45,65 @@ def _statement(model: type[Model], connection, rows: int) -> tuple[str, list, li
     fields = [
         f
         for f in meta.local_concrete_fields
-        if not f.generated and not (f.primary_key and isinstance(f, AutoFieldMixin))
+        if not f.generated and (with_pk or not (f.primary_key and isinstance(f, AutoFieldMixin)))
     ]
     for f in fields:
         if hasattr(f, "get_placeholder"):
             raise TypeError(f"{meta.label}.{f.name}: a field with its own placeholder is not supported here")
-    returning = list(meta.db_returning_fields)
+    back = [f for f in meta.db_returning_fields if not (with_pk and f.primary_key)] if returning else []
     qn = connection.ops.quote_name
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = "INSERT INTO {} ({}) VALUES {} RETURNING {}".format(
-        qn(meta.db_table),
-        ", ".join(qn(f.column) for f in fields),
-        ", ".join([row] * rows),
-        ", ".join(qn(f.column) for f in returning),
+    sql = "INSERT INTO {} ({}) VALUES {}".format(
+        qn(meta.db_table), ", ".join(qn(f.column) for f in fields), ", ".join([row] * rows)
     )
+    if back:
+        sql += " RETURNING " + ", ".join(qn(f.column) for f in back)
     converters = []
-    for f in returning:
+    for f in back:
         col = f.get_col(meta.db_table)
         converters.append((col, connection.ops.get_db_converters(col) + f.get_db_converters(connection)))
-    built = _statements[key] = (sql, fields, returning, converters)
+    built = _statements[key] = (sql, fields, back, converters)
     return built
+
+
+def _queue(connection) -> list | None:
+    """The statements an open `one_write()` block holds back on this connection, or None."""
+    return getattr(connection, "_liaison_pending_writes", None)
 
 
 def insert_many(objs: list[Model], *, using: str | None = None) -> list[Model]:
     """INSERT new rows of one model in one statement; sets each object's primary key and computed
-    columns and marks it saved. Returns the objects."""
+    columns and marks it saved (inside `one_write()` on PostgreSQL: queues the statement, see the
+    module's text). Returns the objects."""
     if not objs:
         return objs
     model = type(objs[0])
     alias = using or router.db_for_write(model)
     connection = connections[alias]
-    sql, fields, returning, converters = _statement(model, connection, len(objs))
+    pending = _queue(connection)
+    with_pk = objs[0].pk is not None and isinstance(model._meta.pk, AutoFieldMixin)
+    sql, fields, returning, converters = _statement(
+        model, connection, len(objs), with_pk=with_pk, returning=pending is None
+    )
     params = []
     for obj in objs:
         if type(obj) is not model:
             raise TypeError("insert_many takes objects of one model")
+        if with_pk and obj.pk is None:
+            raise TypeError("insert_many takes objects that all have a primary key or none has")
         params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if len(rows) != len(objs):  # pragma: no cover - the database answers one row per row inserted
-        raise RuntimeError(f"{len(objs)} rows inserted, {len(rows)} returned")
+    if pending is not None:
+        pending.append((sql, params))
+        rows = [()] * len(objs)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall() if returning else [()] * len(objs)
+        if len(rows) != len(objs):  # pragma: no cover - the database answers one row per row inserted
+            raise RuntimeError(f"{len(objs)} rows inserted, {len(rows)} returned")
     # The rows come back in the order of VALUES, as Django's own bulk_create assumes on both databases.
     for obj, row in zip(objs, rows, strict=True):
-        for f, value, (col, convert) in zip(returning, row, converters, strict=True):
+        for f, value, (col, convert) in zip(returning, row, converters, strict=False):
             for converter in convert:
                 value = converter(value, col, connection)
             setattr(obj, f.attname, value)
@@ -83,3 +115,50 @@ def insert_many(objs: list[Model], *, using: str | None = None) -> list[Model]:
 def insert(obj: Model, *, using: str | None = None) -> Model:
     """INSERT one new row (see the module's text); returns the object, saved."""
     return insert_many([obj], using=using)[0]
+
+
+def reserve_pk(obj: Model, *, using: str | None = None) -> Model:
+    """Give a new object its primary key before it is written, from the table's sequence (PostgreSQL),
+    so that rows queued beside it in `one_write()` can refer to it. Elsewhere a no-op: the key comes
+    from the INSERT, which `one_write()` does not hold back there."""
+    model = type(obj)
+    alias = using or router.db_for_write(model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or not isinstance(model._meta.pk, AutoFieldMixin):
+        return obj
+    key = (alias, model)
+    with connection.cursor() as cursor:
+        sequence = _sequences.get(key)
+        if sequence is None:
+            found = connection.introspection.get_sequences(cursor, model._meta.db_table)
+            sequence = _sequences[key] = connection.ops.quote_name(found[0]["name"])
+        cursor.execute(f"SELECT nextval('{sequence}')")
+        obj.pk = cursor.fetchone()[0]
+    return obj
+
+
+@contextlib.contextmanager
+def one_write(*, using: str = DEFAULT_DB_ALIAS):
+    """Write the new rows of the block together (see the module's text): on PostgreSQL in one round
+    trip at the end of the block, all or none; on SQLite in one transaction. A block inside another
+    joins it."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=using):
+            yield
+        return
+    if _queue(connection) is not None:
+        yield
+        return
+    pending = connection._liaison_pending_writes = []
+    try:
+        yield
+    finally:
+        connection._liaison_pending_writes = None
+    if not pending:
+        return
+    # Inside a transaction, a savepoint keeps a failed write from aborting the rest of it (as the
+    # implicit transaction does outside one, and transaction.atomic() on SQLite).
+    nested = transaction.atomic(using=using) if connection.in_atomic_block else contextlib.nullcontext()
+    with nested, connection.cursor() as cursor:
+        cursor.execute(";\n".join(sql for sql, _ in pending), [p for _, params in pending for p in params])

@@ -1,12 +1,14 @@
 """The busiest path's helpers: liaison.core.db.inserts writes what Model.save() writes for a new row,
-with one statement built once per model; liaison.core.db.prepared runs an ORM query compiled once and
-answers what the ORM answers; the congress above a region is cached and sees a new one at once."""
+with one statement built once per model, and the rows of a `one_write()` block together, all or none;
+liaison.core.db.prepared runs an ORM query compiled once and answers what the ORM answers; the
+congress above a region is cached and sees a new one at once; PostgreSQL's health check asks the
+server only when the connection's socket says something happened."""
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from liaison.core.db.inserts import insert, insert_many
+from liaison.core.db.inserts import insert, insert_many, one_write, reserve_pk
 from liaison.core.db.prepared import Prepared
 from liaison.core.models import AuditLog
 from liaison.opinions.models import Event, Opinion
@@ -79,6 +81,70 @@ def test_insert_many_writes_one_statement_and_sets_each_key(world):
         insert_many([Event(opinion=opinion, action="x"), AuditLog(action="create")])
 
 
+def _written_together(world, code: str):
+    """An opinion and two rows that refer to it, written in one block; the statements it sent."""
+    opinion = _opinion(world, tracking_code=code)
+    with CaptureQueriesContext(connection) as queries:
+        with one_write():
+            insert(reserve_pk(opinion))
+            assert opinion.pk  # known before the row is written, so the others can refer to it
+            insert(Event(opinion=opinion, action="submit", to_status="submitted"))
+            insert(AuditLog(action="create", model="opinions.Opinion", object_id=str(opinion.pk)))
+    # (inside a transaction, as here, a savepoint keeps a failed block from aborting the rest)
+    return opinion, [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+
+
+def test_one_write_sends_its_rows_together(world):
+    opinion, sent = _written_together(world, "ONEWRITEONE1")
+    if connection.vendor == "postgresql":
+        # the key from the sequence, then the three rows in one message (no RETURNING to read)
+        assert len(sent) == 2 and sent[0].startswith("SELECT nextval(")
+        assert sent[1].count("INSERT INTO") == 3 and "RETURNING" not in sent[1]
+    else:
+        assert len(sent) == 3 and all(sql.startswith("INSERT INTO") for sql in sent)
+    assert not opinion._state.adding
+    stored = Opinion.objects.get(pk=opinion.pk)
+    assert stored.tracking_code == "ONEWRITEONE1" and stored.still_open is True
+    assert Event.objects.filter(opinion=opinion, action="submit").count() == 1
+    assert AuditLog.objects.filter(model="opinions.Opinion", object_id=str(opinion.pk)).count() == 1
+    # a block inside another joins it
+    second = _opinion(world, tracking_code="ONEWRITEONE2")
+    with one_write():
+        insert(reserve_pk(second))
+        with one_write():
+            insert(Event(opinion=second, action="submit", to_status="submitted"))
+        if connection.vendor == "postgresql":
+            assert not Opinion.objects.filter(pk=second.pk).exists()  # held back until the outer block ends
+    assert Event.objects.filter(opinion__tracking_code="ONEWRITEONE2").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_write_outside_a_transaction_is_all_or_nothing(world):
+    """Outside any transaction (as a public submission runs), a block whose last row fails writes none
+    of its rows, and the connection goes on working."""
+    _written_together(world, "ALLORNONE001")
+    before = (Opinion.objects.count(), Event.objects.count(), AuditLog.objects.count())
+    assert not connection.in_atomic_block
+    again = _opinion(world, tracking_code="ALLORNONE002")
+    with pytest.raises(IntegrityError):
+        with one_write():
+            insert(reserve_pk(again))
+            insert(Event(opinion=again, action="submit", to_status="submitted"))
+            insert(_opinion(world, tracking_code="ALLORNONE001"))  # the tracking code is taken
+    assert (Opinion.objects.count(), Event.objects.count(), AuditLog.objects.count()) == before
+    assert not Opinion.objects.filter(tracking_code="ALLORNONE002").exists()
+    # an exception inside the block writes nothing either
+    with pytest.raises(RuntimeError):
+        with one_write():
+            insert(reserve_pk(_opinion(world, tracking_code="ALLORNONE003")))
+            raise RuntimeError("stop")
+    assert not Opinion.objects.filter(tracking_code="ALLORNONE003").exists()
+    # inside a transaction the rows are part of it
+    with transaction.atomic():
+        _written_together(world, "ALLORNONE004")
+    assert Opinion.objects.filter(tracking_code="ALLORNONE004").exists()
+
+
 def test_the_congress_above_a_region_is_cached_and_a_new_congress_is_seen_at_once(world):
     from liaison.regions.models import Congress
     from liaison.regions.services import congress_create, region_create
@@ -149,3 +215,36 @@ def test_prepared_refuses_a_value_it_cannot_swap(world):
         by_pk.rows(pk=1, other=2)
     with pytest.raises(TypeError):
         by_pk.rows(pk=1.5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_health_check_asks_only_when_the_socket_says_something_happened():
+    if connection.vendor != "postgresql":
+        pytest.skip("the health check is PostgreSQL's")
+    import time
+
+    import psycopg
+
+    from liaison.core.db.postgresql.base import _quiet
+
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    assert _quiet(connection.connection) and connection.is_usable()
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"] or None, port=settings["PORT"] or None, user=settings["USER"],
+        password=settings["PASSWORD"] or None, dbname=settings["NAME"], autocommit=True,
+    ) as other:  # fmt: skip
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    deadline = time.monotonic() + 5
+    while _quiet(connection.connection) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _quiet(connection.connection) and not connection.is_usable()
+    # what Django does before a request's first query: the dead connection is replaced, no error
+    connection.health_check_done = False
+    connection.close_if_health_check_failed()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid
