@@ -30,7 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from liaison.core.audit import audit_record
-from liaison.core.db.inserts import insert_many
+from liaison.core.db.inserts import insert_many, insert_per_row
 from liaison.core.exceptions import NotFound
 from liaison.core.models import AuditLog
 
@@ -166,17 +166,34 @@ def notify(
 
 
 def notify_inbox(
-    *, kind: str, context: dict, user_ids, language: str | None = None, dedupe_key: str = "", related=None
-) -> int:
+    *,
+    kind: str,
+    context: dict,
+    user_ids=(),
+    recipients: tuple[str, list] | None = None,
+    language: str | None = None,
+    dedupe_key: str = "",
+    related=None,
+) -> int | None:
     """In-app notifications of one kind to several users (ids): rendered once, written in one INSERT.
     With `dedupe_key`, at most one row per user and key, ever (the key gets ":u<id>", as `notify`
-    writes it); rows written before are skipped. Returns how many rows were asked for."""
+    writes it); rows written before are skipped. Returns how many rows were asked for.
+    `recipients` instead of `user_ids`: a query of distinct user ids (SQL and parameters, as
+    `Prepared.sql_with_params` gives them), answered by the database in the statement that writes the
+    rows (INSERT … SELECT: no round trip to read the ids first); returns None, the number unknown."""
+    language = language or settings.LANGUAGE_CODE
+    now = timezone.now()
+    if recipients is not None:
+        if dedupe_key or user_ids:
+            raise ValueError("recipients as a query take no user_ids and no dedupe_key")
+        texts = _render(get_kind(kind), context, language)
+        template = _row(kind, IN_APP, texts, language=language, related=related, now=now, user_id=None, dedupe_key="")
+        insert_per_row(template, "user", *recipients)
+        return None
     user_ids = list(dict.fromkeys(user_ids))
     if not user_ids:
         return 0
-    language = language or settings.LANGUAGE_CODE
     texts = _render(get_kind(kind), context, language)
-    now = timezone.now()
     rows = [
         _row(
             kind,

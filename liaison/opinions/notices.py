@@ -107,14 +107,23 @@ _QUEUE_AND_STATION = Prepared(
 )
 
 
+def _handlers(opinion: Opinion) -> tuple[Prepared, dict]:
+    if opinion.station_id and opinion.escalations == 0:
+        return _QUEUE_AND_STATION, {"region_id": opinion.queue_region_id, "station_id": opinion.station_id}
+    return _QUEUE_OFFICERS, {"region_id": opinion.queue_region_id}
+
+
 def handlers_of(opinion: Opinion) -> list[int]:
     """The liaison officers of the opinion's queue region and, until it is escalated, the staff of
     its station (user ids)."""
-    if opinion.station_id and opinion.escalations == 0:
-        rows = _QUEUE_AND_STATION.rows(region_id=opinion.queue_region_id, station_id=opinion.station_id)
-    else:
-        rows = _QUEUE_OFFICERS.rows(region_id=opinion.queue_region_id)
-    return [user_id for (user_id,) in rows]
+    query, values = _handlers(opinion)
+    return [user_id for (user_id,) in query.rows(**values)]
+
+
+def handlers_query(opinion: Opinion) -> tuple[str, list]:
+    """`handlers_of` as SQL and parameters, for the database to answer inside a write."""
+    query, values = _handlers(opinion)
+    return query.sql_with_params(**values)
 
 
 def unit_staff(unit_id: int) -> list[int]:
@@ -134,7 +143,11 @@ def on_submitted(event):
     opinion = event.opinion or Opinion.objects.only(
         "id", "tracking_code", "title", "queue_region_id", "station_id", "escalations"
     ).get(pk=event.opinion_id)
-    _tell(handlers_of(opinion), "opinion.received", opinion)
+    # the officers are read by the statement that writes their notices (a new opinion's rows go to
+    # the database together: liaison.core.db.inserts.one_write)
+    notify_inbox(
+        kind="opinion.received", context=_context(opinion), recipients=handlers_query(opinion), related=opinion
+    )
 
 
 @events.handles(events.OpinionAssigned)

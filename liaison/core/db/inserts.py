@@ -31,7 +31,6 @@ from django.db.models import Model
 from django.db.models.fields import AutoFieldMixin
 
 _statements: dict[tuple, tuple[str, list, list, list]] = {}
-_sequences: dict[tuple, str] = {}
 
 
 def _statement(model: type[Model], connection, rows: int, *, with_pk: bool, returning: bool) -> tuple:
@@ -112,6 +111,41 @@ def insert_many(objs: list[Model], *, using: str | None = None) -> list[Model]:
     return objs
 
 
+def insert_per_row(obj: Model, field: str, sql: str, params, *, using: str | None = None) -> None:
+    """INSERT a copy of the new row `obj` for each row of a one-column query (`sql`, `params`), with
+    `field` set to that row's value: one INSERT … SELECT, so the database reads the values and writes
+    the rows in the same statement (queued inside `one_write()` on PostgreSQL). The rows are not read
+    back, and `obj` stays unsaved."""
+    model = type(obj)
+    alias = using or router.db_for_write(model)
+    connection = connections[alias]
+    target = model._meta.get_field(field)
+    key = (connection.alias, connection.vendor, model, "per row", target.attname)
+    built = _statements.get(key)
+    if built is None:
+        fields = [
+            f
+            for f in _statement(model, connection, 1, with_pk=False, returning=False)[1]
+            if f.attname != target.attname
+        ]
+        qn = connection.ops.quote_name
+        head = "INSERT INTO {} ({}) SELECT q.*, {} FROM (".format(
+            qn(model._meta.db_table),
+            ", ".join([qn(target.column)] + [qn(f.column) for f in fields]),
+            ", ".join(["%s"] * len(fields)),
+        )
+        built = _statements[key] = (head, fields)
+    head, fields = built
+    statement = f"{head}{sql}) q"
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] + list(params)
+    pending = _queue(connection)
+    if pending is not None:
+        pending.append((statement, values))
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+
+
 def insert(obj: Model, *, using: str | None = None) -> Model:
     """INSERT one new row (see the module's text); returns the object, saved."""
     return insert_many([obj], using=using)[0]
@@ -126,13 +160,9 @@ def reserve_pk(obj: Model, *, using: str | None = None) -> Model:
     connection = connections[alias]
     if connection.vendor != "postgresql" or not isinstance(model._meta.pk, AutoFieldMixin):
         return obj
-    key = (alias, model)
+    meta = model._meta
     with connection.cursor() as cursor:
-        sequence = _sequences.get(key)
-        if sequence is None:
-            found = connection.introspection.get_sequences(cursor, model._meta.db_table)
-            sequence = _sequences[key] = connection.ops.quote_name(found[0]["name"])
-        cursor.execute(f"SELECT nextval('{sequence}')")
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [meta.db_table, meta.pk.column])
         obj.pk = cursor.fetchone()[0]
     return obj
 
@@ -157,8 +187,13 @@ def one_write(*, using: str = DEFAULT_DB_ALIAS):
         connection._liaison_pending_writes = None
     if not pending:
         return
+    from psycopg import ClientCursor
+
     # Inside a transaction, a savepoint keeps a failed write from aborting the rest of it (as the
     # implicit transaction does outside one, and transaction.atomic() on SQLite).
     nested = transaction.atomic(using=using) if connection.in_atomic_block else contextlib.nullcontext()
     with nested, connection.cursor() as cursor:
-        cursor.execute(";\n".join(sql for sql, _ in pending), [p for _, params in pending for p in params])
+        # Each statement's values are merged into it on its own (psycopg caches the parse of a
+        # statement, not of the long text of several), and the text is sent with no parameters.
+        merge = ClientCursor(connection.connection).mogrify
+        cursor.execute(";\n".join(merge(sql, params) for sql, params in pending))

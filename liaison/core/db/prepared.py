@@ -116,16 +116,27 @@ class Prepared:
             raise ValueError("first() needs a query of model instances")
         return model.from_db(using or router.db_for_read(model), fields, rows[0])
 
-    def _run(self, using, values):
+    def sql_with_params(self, *, using: str | None = None, **values) -> tuple[str, list]:
+        """The SQL and its parameters for these values, not run (to be part of another statement)."""
+        sql, params, _compiled = self._bind(using, values)
+        return sql, params
+
+    def _bind(self, using, values):
         if values.keys() != self.names:
             raise TypeError(f"expected the values {sorted(self.names)}")
         alias = using or "default"
         compiled = self._compile(alias, values)
-        sql, params, positions, compiler, converters, _model, _fields = compiled
+        sql, params, positions = compiled[:3]
         connection = connections[alias]
         params = list(params)
         for name, value in values.items():
             params[positions[name]] = self._adapted(connection, value)
+        return sql, params, compiled
+
+    def _run(self, using, values):
+        sql, params, compiled = self._bind(using, values)
+        _sql, _params, _positions, compiler, converters, _model, _fields = compiled
+        connection = connections[using or "default"]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             raw = cursor.fetchall()

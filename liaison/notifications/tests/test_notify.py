@@ -144,3 +144,47 @@ def test_real_commit_and_rollback(outbox_file):
     row.refresh_from_db()
     assert row.status == "sent"
     assert [line["to"] for line in outbox_lines(outbox_file)] == ["138****8002"]
+
+
+def test_inbox_rows_for_a_query_of_users_are_the_rows_for_their_ids(world):
+    """notify_inbox with `recipients` (the database reads the users in the statement that writes the
+    rows) writes, for each user the query answers, the row that a list of their ids would write."""
+    from liaison.accounts.models import User
+    from liaison.core.db.inserts import one_write
+    from liaison.core.db.prepared import Prepared
+    from liaison.notifications.services import notify_inbox
+
+    wanted = [world.users["officer"].pk, world.users["leader"].pk]
+    query = Prepared(
+        lambda first, second: (
+            User.objects.filter(pk__gte=first, pk__lte=second, is_active=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    )
+    first, second = min(wanted), max(wanted)
+    expected = list(User.objects.filter(pk__gte=first, pk__lte=second, is_active=True).values_list("pk", flat=True))
+    related = world.users["officer"]
+    with one_write():
+        written = notify_inbox(
+            kind="test.hello",
+            context=CTX,
+            recipients=query.sql_with_params(first=first, second=second),
+            related=related,
+        )
+    assert written is None  # the number is the database's to know
+    assert notify_inbox(kind="test.hello", context=CTX, user_ids=expected, language="en", related=related) == len(
+        expected
+    )
+    fields = ("kind", "channel", "status", "subject", "body", "url", "related_type", "related_id", "dedupe_key")
+    by_query = {n.user_id: n for n in Notification.objects.filter(kind="test.hello", language="zh-hans")}
+    by_ids = {n.user_id: n for n in Notification.objects.filter(kind="test.hello", language="en")}
+    assert sorted(by_query) == sorted(by_ids) == sorted(expected) and len(expected) >= 2
+    for user_id, row in by_query.items():
+        twin = by_ids[user_id]
+        assert [getattr(row, f) for f in fields if f not in ("subject", "body")] == [
+            getattr(twin, f) for f in fields if f not in ("subject", "body")
+        ]
+        assert row.subject == "验证码" and row.sent_at is not None and row.read_at is None
+    with pytest.raises(ValueError):
+        notify_inbox(kind="test.hello", context=CTX, recipients=("SELECT 1", []), dedupe_key="k")
