@@ -62,41 +62,43 @@ def region_by_id(value) -> Region | None:
 
 
 # The nearest region with a congress, at or above a path: "/1/5/23/" → (5, "/1/5/"). Asked for every
-# opinion a citizen sends; congresses are set up once a term. Kept per process for
-# REGION_CACHE_SECONDS (default 60: other processes see a new congress within a minute) and dropped
-# at once in the process that creates one (regions.services.congress_create). Keyed by the path, so a
-# region moved elsewhere (a new path) is looked up again.
-_congress_above: dict[str, tuple[int, str] | None] = {}
-_congress_above_at = 0.0
-_congress_above_lock = threading.Lock()
-CONGRESS_ABOVE_MAX = 100_000
+# opinion a citizen sends, about any of the places of a province; congresses are set up once a term
+# and there are few of them (one per township and above). So each process keeps them all — id → path,
+# read in one query — for REGION_CACHE_SECONDS (default 60: other processes see a new congress or a
+# moved region within a minute), and drops them at once when it creates a congress or moves a region
+# (regions.services). A path is then answered from its own ids, deepest first, with no query.
+_congresses: dict[int, str] = {}
+_congresses_at: float | None = None
+_congresses_lock = threading.Lock()
 
 
 def clear_congress_cache() -> None:
-    global _congress_above_at
-    with _congress_above_lock:
-        _congress_above.clear()
-        _congress_above_at = time.monotonic()
+    global _congresses_at
+    with _congresses_lock:
+        _congresses_at = None
+
+
+def _congress_paths() -> dict[int, str]:
+    global _congresses, _congresses_at
+    now = time.monotonic()
+    if _congresses_at is not None and now - _congresses_at <= settings.REGION_CACHE_SECONDS:
+        return _congresses
+    with _congresses_lock:
+        if _congresses_at is None or now - _congresses_at > settings.REGION_CACHE_SECONDS:
+            _congresses = dict(Region.objects.filter(congress__isnull=False).order_by().values_list("pk", "path"))
+            _congresses_at = now
+        return _congresses
 
 
 def congress_region_above(path: str) -> tuple[int, str] | None:
     """(id, path) of the nearest region at or above `path` that has a congress; None when no region of
     the path has one."""
-    now = time.monotonic()
-    if now - _congress_above_at > settings.REGION_CACHE_SECONDS or len(_congress_above) > CONGRESS_ABOVE_MAX:
-        clear_congress_cache()
-    try:
-        return _congress_above[path]
-    except KeyError:
-        pass
-    found = (
-        Region.objects.filter(pk__in=path_ids(path), congress__isnull=False)
-        .order_by("-depth")
-        .values_list("pk", "path")
-        .first()
-    )
-    _congress_above[path] = found
-    return found
+    congresses = _congress_paths()
+    for pk in reversed(path_ids(path)):
+        found = congresses.get(pk)
+        if found is not None:
+            return pk, found
+    return None
 
 
 def region_lineage(region: Region | None) -> list[Region]:

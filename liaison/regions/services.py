@@ -122,6 +122,8 @@ def region_move(*, actor, region: Region, new_parent: Region | None, reason: str
             node.parent = new_parent
         node.save(update_fields=["path", "depth", "parent", "updated_at"])
     _repath_dependents(old_path, new_path)
+    clear_congress_cache()  # the congresses' paths, as for a new congress
+    transaction.on_commit(clear_congress_cache)
     region.refresh_from_db()
     audit_record(
         actor=actor, action=AuditLog.Action.UPDATE, obj=region, before=before, after=snapshot(region), reason=reason

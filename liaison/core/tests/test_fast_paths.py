@@ -163,6 +163,19 @@ def test_the_congress_above_a_region_is_cached_and_a_new_congress_is_seen_at_onc
     assert congress_region_above(new_town.path) == (new_town.pk, new_town.path)
     assert Congress.objects.filter(region=new_town).exists()
     assert congress_region_above("/999999/") is None
+    # a region moved under another congress's region goes there at once (a new path, answered afresh)
+    from liaison.regions.services import region_move
+
+    other_town = region_create(actor=None, name="西镇", code="440101003000", level="township", parent=county)
+    congress_create(actor=None, region=other_town)
+    assert congress_region_above(hamlet.path) == (town.pk, town.path)
+    moved = region_move(actor=None, region=hamlet, new_parent=other_town)
+    assert congress_region_above(moved.path) == (other_town.pk, other_town.path)
+    # and a congress's own region moved: its new path at once
+    other_town = region_move(actor=None, region=other_town, new_parent=world.regions["pref"])
+    moved.refresh_from_db()
+    assert moved.path.startswith(other_town.path)
+    assert congress_region_above(moved.path) == (other_town.pk, other_town.path)
 
 
 def test_prepared_answers_what_the_orm_answers(world):
