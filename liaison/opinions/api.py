@@ -33,7 +33,7 @@ from liaison.api.auth import staff_auth
 from liaison.api.schemas import ErrorOut, PageOut, PageQuery, Ref
 from liaison.core import files
 from liaison.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
-from liaison.core.paging import capped_count
+from liaison.core.paging import capped_count, rows_in_two_steps
 from liaison.core.requestlocal import client_ip
 from liaison.regions.models import HandlingUnit
 from liaison.regions.selectors import region_by_id
@@ -449,7 +449,7 @@ def _float(value) -> float | None:
 def _page(qs, query: PageQuery, build) -> dict:
     count, capped = capped_count(qs)
     start = (query.page - 1) * query.page_size
-    rows = list(qs[start : start + query.page_size + 1])
+    rows = rows_in_two_steps(qs, start, start + query.page_size + 1)
     return {
         "count": count,
         "count_capped": capped,

@@ -25,6 +25,7 @@ from liaison.core import deadlines, files
 from liaison.core.errors import add_to_form, as_page
 from liaison.core.exceptions import ApplicationError, Conflict, NotFound
 from liaison.core.exceptions import PermissionDenied as AppPermissionDenied
+from liaison.core.paging import read_page
 
 from . import forms_unit as forms
 from . import rules, selectors, services
@@ -81,7 +82,7 @@ def queue(request):
     tab = request.GET.get("tab") if request.GET.get("tab") in tabs else "open"
     query = (request.GET.get("q") or "").strip()[:50]
     rows = selectors.unit_queue_for(user=request.user, state=tab, q=query)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = read_page(Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")))
     today = timezone.localdate()
     for assignment in page.object_list:
         assignment.due = due_for(assignment, today)

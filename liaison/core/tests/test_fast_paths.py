@@ -261,3 +261,23 @@ def test_postgresql_health_check_asks_only_when_the_socket_says_something_happen
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != pid
+
+
+def test_a_page_read_in_two_steps_is_the_page_read_in_one(world):
+    """liaison.core.paging: the keys of the page first, then its rows with their joins, in order."""
+    from django.core.paginator import Paginator
+
+    from liaison.core.paging import read_page, rows_in_two_steps
+    from liaison.regions.models import Region
+
+    qs = Region.objects.select_related("parent").order_by("-depth", "name", "id")
+    assert len(qs) >= 5
+    with CaptureQueriesContext(connection) as queries:
+        rows = rows_in_two_steps(qs, 1, 4)
+        parents = [r.parent.name if r.parent else None for r in rows]  # joined: no query per row
+    assert len(queries) == 2
+    expected = list(qs[1:4])
+    assert rows == expected and parents == [r.parent.name if r.parent else None for r in expected]
+    assert rows_in_two_steps(qs, 10**6, 10**6 + 3) == []
+    page = read_page(Paginator(qs, 2).get_page(2))
+    assert page.object_list == list(qs[2:4]) and page.number == 2 and page.has_next()
