@@ -17,8 +17,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from liaison.core import deadlines, files
@@ -57,10 +58,29 @@ def _assignment(request, pk) -> Assignment:
 
 @dataclass(frozen=True)
 class Due:
-    """How a reply deadline stands today, in working days on the official calendar."""
+    """How a reply deadline stands today, in working days on the official calendar; in a template,
+    `{{ due }}` shows it (rendered here, not by an included template with plural blocks on every row
+    of the unit's queue)."""
 
     days: int
     overdue: bool
+
+    def __html__(self) -> str:
+        n = self.days
+        if self.overdue:
+            text = ngettext("overdue by %(n)s working day", "overdue by %(n)s working days", n) % {"n": n}
+            return format_html(
+                '<span class="text-danger fw-semibold"><i class="bi bi-exclamation-triangle-fill" aria-hidden="true">'
+                "</i> {}</span>",
+                text,
+            )
+        if n:
+            css = "text-warning-emphasis fw-semibold" if n <= 3 else "text-muted"
+            text = ngettext("%(n)s working day left", "%(n)s working days left", n) % {"n": n}
+            return format_html('<span class="{}">{}</span>', css, text)
+        return format_html('<span class="text-warning-emphasis fw-semibold">{}</span>', _("due today"))
+
+    __str__ = __html__
 
 
 def due_for(assignment: Assignment, today: datetime.date) -> Due | None:
@@ -73,6 +93,13 @@ def due_for(assignment: Assignment, today: datetime.date) -> Due | None:
 
 # --- the queue ----------------------------------------------------------------------------------------
 
+# What a row of the unit's queue shows (unit/queue.html), and no more: the whole opinion would bring
+# its text and four encrypted fields to decrypt, for every row.
+QUEUE_COLUMNS = (
+    "deadline", "status", "replied_at", "unit__name",
+    "opinion__title", "opinion__tracking_code", "opinion__region__name", "opinion__category__name",
+)  # fmt: skip
+
 
 @login_required
 @require_GET
@@ -81,7 +108,7 @@ def queue(request):
     tabs = dict(TABS)
     tab = request.GET.get("tab") if request.GET.get("tab") in tabs else "open"
     query = (request.GET.get("q") or "").strip()[:50]
-    rows = selectors.unit_queue_for(user=request.user, state=tab, q=query)
+    rows = selectors.unit_queue_for(user=request.user, state=tab, q=query).only(*QUEUE_COLUMNS)
     page = read_page(Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")))
     today = timezone.localdate()
     for assignment in page.object_list:
