@@ -17,9 +17,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from liaison.core import deadlines, files
@@ -30,6 +29,7 @@ from liaison.core.paging import read_page
 
 from . import forms_unit as forms
 from . import rules, selectors, services
+from .due import due_html
 from .exceptions import OpinionChanged
 from .models import Assignment, Extension
 from .workflow import EVENT_LABELS, LIVE_ASSIGNMENT, actions_for
@@ -59,26 +59,13 @@ def _assignment(request, pk) -> Assignment:
 @dataclass(frozen=True)
 class Due:
     """How a reply deadline stands today, in working days on the official calendar; in a template,
-    `{{ due }}` shows it (rendered here, not by an included template with plural blocks on every row
-    of the unit's queue)."""
+    `{{ due }}` shows it (liaison.opinions.due)."""
 
     days: int
     overdue: bool
 
     def __html__(self) -> str:
-        n = self.days
-        if self.overdue:
-            text = ngettext("overdue by %(n)s working day", "overdue by %(n)s working days", n) % {"n": n}
-            return format_html(
-                '<span class="text-danger fw-semibold"><i class="bi bi-exclamation-triangle-fill" aria-hidden="true">'
-                "</i> {}</span>",
-                text,
-            )
-        if n:
-            css = "text-warning-emphasis fw-semibold" if n <= 3 else "text-muted"
-            text = ngettext("%(n)s working day left", "%(n)s working days left", n) % {"n": n}
-            return format_html('<span class="{}">{}</span>', css, text)
-        return format_html('<span class="text-warning-emphasis fw-semibold">{}</span>', _("due today"))
+        return due_html(overdue=self.overdue, days=self.days, icon=True)
 
     __str__ = __html__
 
