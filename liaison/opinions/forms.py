@@ -5,6 +5,8 @@ Every step's form carries the opinion's `version` as the user saw it, so that a 
 someone else in between is reported (OpinionChanged) instead of silently overwritten."""
 
 import datetime
+from functools import reduce
+from operator import or_
 
 from django import forms
 from django.conf import settings
@@ -12,9 +14,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from liaison.accounts.scope import scope_for
+from liaison.accounts.scope import path_prefix_q, scope_for
 from liaison.core import deadlines
 from liaison.regions.models import CONGRESS_LEVELS, HandlingUnit, Level, Region, path_ids
+from liaison.regions.selectors import path_depth
 
 from . import services
 from .models import Category, Extension, Opinion, ReturnVisit
@@ -82,16 +85,32 @@ def units_for(user):
     )
 
 
-def regions_for(user) -> list[tuple[int, str, int]]:
-    """(id, name, depth) of the regions in the user's subtrees down to the townships, for the region
-    filter; station staff get their stations' regions."""
+# Levels below the top of a user's area that the queue's region menu lists at once: a province's
+# prefectures and counties, a county's townships. A province has 1,700 townships: listed at once they
+# made the menu 100 KB of the page.
+REGION_MENU_LEVELS = 2
+
+
+def regions_for(user, around: str = "") -> list[tuple[int, str, int]]:
+    """(id, name, depth) of the regions for the queue's region filter: the user's areas down to
+    REGION_MENU_LEVELS below their top, and, around the region chosen (`around`, its path), the line
+    above it and its own subdivisions, so that one goes down a level at a choice; station staff get
+    their stations' regions. Never villages."""
     scope = scope_for(user)
-    q = scope.region_q("path")
+    parts = [path_prefix_q("path", p) & Q(depth__lte=path_depth(p) + REGION_MENU_LEVELS) for p in scope.region_paths]
+    if around and scope.covers_path(around):
+        parts.append(Q(pk__in=path_ids(around)) & scope.region_q("path"))
+        parts.append(path_prefix_q("path", around) & Q(depth=path_depth(around) + 1))
     station_regions = [r.station.region_id for r in user.active_roles() if r.station_id and r.station is not None]
     if station_regions:
-        q |= Q(pk__in=station_regions)
+        parts.append(Q(pk__in=station_regions))
+    if not parts:
+        return []
     return list(
-        Region.objects.filter(q).exclude(level=Level.VILLAGE).order_by("path").values_list("id", "name", "depth")[:2000]
+        Region.objects.filter(reduce(or_, parts))
+        .exclude(level=Level.VILLAGE)
+        .order_by("path")
+        .values_list("id", "name", "depth")[:2000]
     )
 
 

@@ -220,7 +220,7 @@ def queue(request):
             "sort": choice_options(SORT_CHOICES, f["sort"]),
             "channel": choice_options(Opinion.Channel.choices, f["channel"], empty=_("All channels")),
             "level": choice_options(forms.LEVEL_CHOICES, f["level"], empty=_("All levels")),
-            "region": region_options(forms.regions_for(user), qr.region_id),
+            "region": region_options(forms.regions_for(user, around=qr.filters.region_path), qr.region_id),
             "category": choice_options(categories, f["category"], empty=_("All categories")),
             "station": choice_options(
                 forms.stations_for(user).values_list("id", "name"), f["station"], empty=_("All stations")

@@ -171,22 +171,29 @@ def reserve_pk(obj: Model, *, using: str | None = None) -> Model:
 def one_write(*, using: str = DEFAULT_DB_ALIAS):
     """Write the new rows of the block together (see the module's text): on PostgreSQL in one round
     trip at the end of the block, all or none; on SQLite in one transaction. A block inside another
-    joins it."""
+    joins it (no savepoint)."""
     connection = connections[using]
-    if connection.vendor != "postgresql":
-        with transaction.atomic(using=using):
-            yield
-        return
-    if _queue(connection) is not None:
+    if getattr(connection, "_liaison_one_write", False):
         yield
         return
-    pending = connection._liaison_pending_writes = []
+    connection._liaison_one_write = True
     try:
-        yield
+        if connection.vendor != "postgresql":
+            with transaction.atomic(using=using):
+                yield
+            return
+        pending = connection._liaison_pending_writes = []
+        try:
+            yield
+        finally:
+            connection._liaison_pending_writes = None
+        if pending:
+            _send(connection, using, pending)
     finally:
-        connection._liaison_pending_writes = None
-    if not pending:
-        return
+        connection._liaison_one_write = False
+
+
+def _send(connection, using: str, pending: list) -> None:
     from psycopg import ClientCursor
 
     # Inside a transaction, a savepoint keeps a failed write from aborting the rest of it (as the

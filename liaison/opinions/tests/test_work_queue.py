@@ -4,6 +4,7 @@ not grow with the rows."""
 
 import datetime
 import io
+import re
 
 import pytest
 
@@ -316,3 +317,37 @@ def test_export_access(client, ow):
     for key in ("unit", "nobody", "deputy"):
         client.force_login(ow.users[key])
         assert client.get("/work/opinions/export.xlsx").status_code == 403
+
+
+def test_region_menu_goes_down_a_level_at_a_choice(client, ow, world):
+    """The region filter lists the user's area two levels down; a chosen region adds its own
+    subdivisions (a province officer's menu does not list the province's every township at once)."""
+    from liaison.core.testing import make_user
+
+    province_officer = make_user(
+        "prov_officer", name="省联络员", roles=[("liaison_officer", {"region": world.regions["prov"]})]
+    )
+    client.force_login(province_officer)
+
+    def menu(response) -> set[str]:
+        return {
+            name.strip("\u3000")
+            for name in re.findall(
+                r'<option value="\d+"[^>]*>([^<]*)</option>', str(response.context["options"]["region"])
+            )
+        }
+
+    response = client.get(QUEUE, {"queue": "all"})
+    assert response.status_code == 200
+    shown = menu(response)
+    assert {world.regions[k].name for k in ("prov", "pref", "county", "other_county")} <= shown
+    assert world.regions["town"].name not in shown and world.regions["village"].name not in shown
+    county = world.regions["county"]
+    response = client.get(QUEUE, {"queue": "all", "region": county.pk})
+    shown = menu(response)
+    assert {world.regions["town"].name, county.name, world.regions["pref"].name} <= shown
+    assert world.regions["village"].name not in shown
+    assert f'<option value="{county.pk}" selected>' in str(response.context["options"]["region"])
+    # a county officer sees the county's townships at once
+    client.force_login(world.users["officer"])
+    assert world.regions["town"].name in menu(client.get(QUEUE, {"queue": "all"}))
