@@ -417,15 +417,20 @@ class DemoProposals:
         t0 = target - GUESS[anchor] * DAY
         saved = w.snapshot()
         item = None
+        best = None  # (distance, start) of the closest draw whose step has happened by now
         for _ in range(6):
             item = make(t0)
             times = [e[0] for e in item.life.events if e[3] == anchor]
             at = times[0] if times else None
             if at is not None and abs(at - target) < 12 * HOUR:
                 return item
+            if at is not None and at <= self.now_ts and (best is None or abs(at - target) < best[0]):
+                best = (abs(at - target), t0)
             w.restore(saved)
             t0 = t0 - 10 * DAY if at is None else t0 + (target - at)
-        return make(t0)
+        # None fitted within half a day (steps fall on working days and hours: at some hours of the
+        # day a target on a weekend is never reached): the closest draw whose step has happened.
+        return make(best[1] if best is not None else t0)
 
     def others(self, ctx: Ctx, n: int, *exclude: Deputy) -> list[Deputy]:
         skip = {d.person_id for d in exclude} | {self.deputy_person}
