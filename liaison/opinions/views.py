@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from liaison.core import deadlines, files
+from liaison.core import files
 from liaison.core.errors import add_to_form, as_page
 from liaison.core.exceptions import ApplicationError, Conflict, NotFound
 from liaison.core.exceptions import PermissionDenied as AppPermissionDenied
@@ -39,7 +39,7 @@ from liaison.regions.models import CONGRESS_LEVELS, Region
 
 from . import exceptions as step_errors
 from . import export, forms, rules, selectors, services
-from .due import due_html
+from .due import due_at
 from .models import Category, Opinion
 from .workflow import EVENT_LABELS, OPEN_STATES, TRANSITIONS, actions_for
 
@@ -78,32 +78,6 @@ def _opinion(request, pk) -> Opinion:
 def _int(value) -> int | None:
     value = str(value or "").strip()
     return int(value) if value.isdigit() and len(value) < 10 else None
-
-
-@dataclass(frozen=True)
-class DueLabel:
-    """How a reply deadline stands today, in working days on the official calendar; in a template,
-    `{{ due }}` shows it (liaison.opinions.due)."""
-
-    kind: str  # "left" or "overdue"
-    days: int
-
-    def __iter__(self):  # ("left" | "overdue", n), as before
-        return iter((self.kind, self.days))
-
-    def __html__(self) -> str:
-        return due_html(overdue=self.kind == "overdue", days=self.days)
-
-    __str__ = __html__
-
-
-def due_info(deadline: datetime.date | None, today: datetime.date) -> DueLabel | None:
-    """("left", n working days) or ("overdue", n working days) for a reply deadline."""
-    if deadline is None:
-        return None
-    if deadline < today:
-        return DueLabel("overdue", deadlines.working_days_between(deadline, today))
-    return DueLabel("left", deadlines.working_days_between(today, deadline))
 
 
 # --- the triage queue -------------------------------------------------------------------------------
@@ -173,7 +147,7 @@ def _decorate(opinion: Opinion, today: datetime.date) -> Opinion:
     """What a queue row shows, looked up once (get_FOO_display re-hashes the field's choices on
     every call)."""
     opinion.badge = STATUS_BADGE.get(opinion.status, "text-bg-light border")
-    opinion.due = due_info(opinion.due_date, today) if opinion.status in OPEN_STATES else None
+    opinion.due = due_at(opinion.due_date, today) if opinion.status in OPEN_STATES else None
     opinion.status_label = STATUS_LABELS.get(opinion.status, opinion.status)
     opinion.level_label = LEVEL_LABELS.get(opinion.level, opinion.level)
     opinion.channel_label = CHANNEL_LABELS.get(opinion.channel, opinion.channel)
@@ -457,7 +431,7 @@ def _render_opinion(request, opinion: Opinion, *, failed: tuple[str, Any] | None
     for attachment in opinion.attachments.all():
         (reply_files.setdefault(attachment.reply_id, []) if attachment.reply_id else own_files).append(attachment)
     for assignment in assignments:
-        assignment.due = due_info(assignment.deadline, today) if assignment.status in ("pending", "accepted") else None
+        assignment.due = due_at(assignment.deadline, today) if assignment.status in ("pending", "accepted") else None
         for reply in assignment.replies.all():
             reply.files = reply_files.get(reply.pk, [])
     has_contact = any(
@@ -600,7 +574,7 @@ def overdue(request):
     today = timezone.localdate()
     assignments = list(page.object_list)
     for assignment in assignments:
-        assignment.due = due_info(assignment.deadline, today)
+        assignment.due = due_at(assignment.deadline, today)
     return render(
         request,
         "opinions/work/overdue.html",

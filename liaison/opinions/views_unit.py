@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from liaison.core import deadlines, files
+from liaison.core import files
 from liaison.core.errors import add_to_form, as_page
 from liaison.core.exceptions import ApplicationError, Conflict, NotFound
 from liaison.core.exceptions import PermissionDenied as AppPermissionDenied
@@ -29,7 +29,7 @@ from liaison.core.paging import read_page
 
 from . import forms_unit as forms
 from . import rules, selectors, services
-from .due import due_html
+from .due import Due, due_at
 from .exceptions import OpinionChanged
 from .models import Assignment, Extension
 from .workflow import EVENT_LABELS, LIVE_ASSIGNMENT, actions_for
@@ -56,26 +56,10 @@ def _assignment(request, pk) -> Assignment:
         raise Http404() from None
 
 
-@dataclass(frozen=True)
-class Due:
-    """How a reply deadline stands today, in working days on the official calendar; in a template,
-    `{{ due }}` shows it (liaison.opinions.due)."""
-
-    days: int
-    overdue: bool
-
-    def __html__(self) -> str:
-        return due_html(overdue=self.overdue, days=self.days, icon=True)
-
-    __str__ = __html__
-
-
 def due_for(assignment: Assignment, today: datetime.date) -> Due | None:
     if assignment.status not in LIVE_ASSIGNMENT:
         return None
-    if assignment.deadline < today:
-        return Due(deadlines.working_days_between(assignment.deadline, today), True)
-    return Due(deadlines.working_days_between(today, assignment.deadline), False)
+    return due_at(assignment.deadline, today, icon=True)
 
 
 # --- the queue ----------------------------------------------------------------------------------------
